@@ -43,7 +43,8 @@ check_python() {
 # The venv lives outside the repository, keyed by what goes into it, so that a
 # fresh clone (CI) reuses it and any change of requirements builds a new one.
 venv_key() {
-    cat "$ODOO_SRC/requirements.txt" "$REPO/scripts/requirements-test.txt" |
+    cat "$ODOO_SRC/requirements.txt" "$REPO/scripts/requirements-test.txt" \
+        "$REPO/scripts/constraints.txt" |
         cat - <("$PYTHON" -VV) | sha256sum | cut -c1-12
 }
 
@@ -63,8 +64,10 @@ ensure_venv() {
     # needs libldap headers and is left out.
     "${pip[@]}" install --upgrade pip wheel 'setuptools<70' 'setuptools_scm<8' cython
     grep -v '^python-ldap' "$ODOO_SRC/requirements.txt" >"$VENV/odoo-requirements.txt"
-    "${pip[@]}" install --no-build-isolation -r "$VENV/odoo-requirements.txt"
-    "${pip[@]}" install -r "$REPO/scripts/requirements-test.txt"
+    "${pip[@]}" install --no-build-isolation -c "$REPO/scripts/constraints.txt" \
+        -r "$VENV/odoo-requirements.txt"
+    "${pip[@]}" install -c "$REPO/scripts/constraints.txt" \
+        -r "$REPO/scripts/requirements-test.txt"
     touch "$VENV/.complete"
 }
 
