@@ -48,6 +48,11 @@ venv_key() {
         cat - <("$PYTHON" -VV) | sha256sum | cut -c1-12
 }
 
+pip_logged() {
+    "$@" >>"$CACHE_DIR/pip.log" 2>&1 ||
+        { tail -30 "$CACHE_DIR/pip.log"; die "pip failed (log: $CACHE_DIR/pip.log)"; }
+}
+
 ensure_venv() {
     check_python
     VENV=$CACHE_DIR/venv-$(venv_key)
@@ -58,7 +63,7 @@ ensure_venv() {
     rm -rf "$VENV"
     mkdir -p "$CACHE_DIR"
     "$PYTHON" -m venv "$VENV"
-    local pip=("$VENV/bin/pip" --disable-pip-version-check -q)
+    local pip=(pip_logged "$VENV/bin/pip" --disable-pip-version-check -q)
     # Odoo pins releases whose sdists need an old setuptools and setuptools_scm
     # at build time, hence no build isolation. python-ldap (auth_ldap only)
     # needs libldap headers and is left out.
