@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import IntakeCase
+from .intake_common import IntakeCase
 
 
 @tagged("post_install", "-at_install")
@@ -55,6 +55,30 @@ class TestIntakeEndpoint(IntakeCase):
         self.assertEqual(lead.intake_package, "Couples massage")
         self.assertFalse(lead.intake_guests, "the spa form does not accept guests")
         self.assertFalse(self.leads_of(self.form_calculator))
+
+    def test_the_readme_html_form_is_accepted(self):
+        # Exactly the fields the embeddable form of the README sends, empty ones
+        # included (honeypot, hidden quote, e-mail left blank).
+        response = self.post_form(
+            {
+                "form": "wedding-calculator",
+                "utm_source": "website",
+                "name": "Naledi",
+                "email": "",
+                "phone": "021 555 0123",
+                "event_date": "2027-10-02",
+                "guests": "80",
+                "package": "Silver",
+                "quoted_amount": "",
+                "message": "Is the garden available?",
+                "fax": "",
+            }
+        )
+        self.assertEqual(response.status_code, 201, response.text)
+        lead = self.leads_of(self.form_calculator)
+        self.assertEqual(lead.intake_guests, 80)
+        self.assertEqual(lead.source_id.name, "website")
+        self.assertFalse(lead.expected_revenue)
 
     def test_company_b_form_creates_the_lead_in_company_b(self):
         response = self.post_json(
