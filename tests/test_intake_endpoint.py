@@ -90,6 +90,11 @@ class TestIntakeEndpoint(IntakeCase):
         self.assertEqual(lead.team_id, self.team_b)
         submission = self.submissions_of(self.form_b)
         self.assertEqual(submission.company_id, self.company_b)
+        self.assertEqual(self.form_b.submission_count, 1)
+        action = self.form_b.action_view_submissions()
+        self.assertEqual(
+            self.env["crm.intake.submission"].search(action["domain"]), submission
+        )
         # A manager of company A alone does not see company B's enquiries.
         Submission = self.env["crm.intake.submission"].with_user(self.manager)
         self.assertFalse(Submission.search([("id", "=", submission.id)]))
