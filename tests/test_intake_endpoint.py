@@ -286,6 +286,15 @@ class TestIntakeReturningContact(IntakeCase):
 
     def test_a_won_lead_or_another_company_does_not_make_a_returning_contact(self):
         self.open_lead.action_set_won()
+        self.env["crm.lead"].create(
+            {
+                "name": "Thandi at the sister venue",
+                "email_from": "thandi@example.com",
+                "user_id": False,
+                "team_id": self.team_b.id,
+                "company_id": self.company_b.id,
+            }
+        )
         response = self.post_json(self.calculator_payload())
         self.assertEqual(response.status_code, 201, response.text)
         lead = self.leads_of(self.form_calculator)
