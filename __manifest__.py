@@ -8,5 +8,11 @@
     "depends": ["crm", "account", "point_of_sale"],
     "data": [
         "security/ir.model.access.csv",
+        "security/crm_intake_rules.xml",
+        "data/crm_intake_data.xml",
+        "views/crm_intake_form_views.xml",
+        "views/crm_intake_submission_views.xml",
+        "views/crm_lead_intake_views.xml",
+        "views/crm_intake_menus.xml",
     ],
 }

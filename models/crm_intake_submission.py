@@ -1,0 +1,473 @@
+import logging
+from datetime import datetime, timedelta
+
+from markupsafe import Markup
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.exceptions import ConcurrencyError, UserError
+from odoo.fields import Domain
+from odoo.tools import email_normalize
+from odoo.tools.mail import plaintext2html
+from odoo.tools.sql import escape_psql
+
+from ..core import intake_payload
+
+_logger = logging.getLogger(__name__)
+
+# A double click or a client's retry arrives within seconds; five minutes also
+# covers a calculator that re-sends after a timeout.
+IDEMPOTENCY_WINDOW = timedelta(minutes=5)
+EPOCH = datetime(1970, 1, 1)
+RATE_WINDOW = timedelta(minutes=10)
+RATE_LIMIT_PARAM = "crm_closed_loop.intake_rate_limit"
+DEFAULT_RATE_LIMIT = 20
+MAX_ATTEMPTS = 5
+CRON_BATCH = 50
+UTM_FIELDS = {
+    "utm_source": ("source_id", "utm.source"),
+    "utm_medium": ("medium_id", "utm.medium"),
+    "utm_campaign": ("campaign_id", "utm.campaign"),
+}
+# crm.lead fields filled from calculator answers of the same name.
+ANSWER_FIELDS = {
+    "event_date": "intake_event_date",
+    "guests": "intake_guests",
+    "package": "intake_package",
+    "quoted_amount": "intake_quoted_amount",
+}
+
+
+class CrmIntakeSubmission(models.Model):
+    """One body posted to ``/crm/intake``, stored as received before processing.
+
+    Processing turns it into a lead (or a note on a returning contact's lead).
+    A failure leaves the submission queued with its error for the retry cron,
+    so an enquiry is never lost to a bug or a misconfiguration.
+    """
+
+    _name = "crm.intake.submission"
+    _description = "Web Enquiry"
+    _order = "received_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/"
+    )
+    form_id = fields.Many2one(
+        "crm.intake.form",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        check_company=True,
+        index=True,
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("rejected", "Rejected"),
+        ],
+        required=True,
+        default="queued",
+        readonly=True,
+        help="Queued: waiting to become a lead, retried by a scheduled action. "
+        "Failed: gave up after several attempts; use Retry once the cause is fixed. "
+        "Rejected: refused input, kept for review.",
+    )
+    raw_body = fields.Text(string="Body as Received", readonly=True)
+    content_type = fields.Char(readonly=True)
+    client_address = fields.Char(readonly=True)
+    origin = fields.Char(readonly=True)
+    error = fields.Text(readonly=True)
+    attempts = fields.Integer(readonly=True)
+    lead_id = fields.Many2one(
+        "crm.lead",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    idempotency_hash = fields.Char(readonly=True, copy=False)
+    idempotency_slot = fields.Integer(
+        compute="_compute_idempotency_slot", store=True, copy=False
+    )
+    received_date = fields.Datetime(
+        required=True, readonly=True, default=fields.Datetime.now
+    )
+    processed_date = fields.Datetime(readonly=True)
+
+    # Serves the duplicate claim in _receive: two requests with the same payload
+    # in the same window cannot both insert, the loser is retried and finds the
+    # winner. Its hash prefix also serves the duplicate lookup.
+    _idempotency_unique = models.UniqueIndex(
+        "(idempotency_hash, idempotency_slot) WHERE idempotency_hash IS NOT NULL"
+    )
+    # Serves _rate_limited: a client's submissions since a date.
+    _client_received_idx = models.Index("(client_address, received_date)")
+    # Serves _cron_process_queued: pending work, oldest first.
+    _pending_idx = models.Index(
+        "(received_date, id) WHERE state IN ('queued', 'failed')"
+    )
+
+    @api.depends("idempotency_hash", "received_date")
+    def _compute_idempotency_slot(self):
+        window = IDEMPOTENCY_WINDOW.total_seconds()
+        for submission in self:
+            received = submission.received_date
+            submission.idempotency_slot = (
+                int((received - EPOCH).total_seconds() // window)
+                if submission.idempotency_hash and received
+                else 0
+            )
+
+    # ------------------------------------------------------------
+    # Reception (called by the public controller, in sudo)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _rate_limited(self, client_address):
+        """Whether ``client_address`` sent too many submissions lately."""
+        limit = int(
+            self.env["ir.config_parameter"].get_param(
+                RATE_LIMIT_PARAM, DEFAULT_RATE_LIMIT
+            )
+        )
+        if limit <= 0:
+            return False
+        since = fields.Datetime.now() - RATE_WINDOW
+        count = self.search_count(
+            [("client_address", "=", client_address), ("received_date", ">=", since)],
+            limit=limit,
+        )
+        return count >= limit
+
+    @api.model
+    def _receive(self, form, body, content_type, client_address, origin=None):
+        """Store a body posted for ``form``, then try to process it.
+
+        :param bytes body: the body as received
+        :return: ``(http_status, answer)`` where answer is a JSON-able dict
+        """
+        values = {
+            "form_id": form.id,
+            "company_id": form.company_id.id,
+            "raw_body": body.decode("utf-8", "replace"),
+            "content_type": (content_type or "")[:128],
+            "client_address": client_address,
+            "origin": (origin or "")[:256],
+        }
+        if not intake_payload.origin_allowed(origin, form._allowed_origins()):
+            self._store_rejected(
+                values,
+                self.env._(
+                    "Origin %(origin)s is not allowed for this form.",
+                    origin=origin or "-",
+                ),
+            )
+            return 403, {
+                "ok": False,
+                "error": self.env._("This website may not post this form."),
+            }
+        try:
+            decoded = intake_payload.decode_body(body, content_type)
+            if intake_payload.honeypot_filled(decoded):
+                self._store_rejected(values, self.env._("Honeypot field filled in."))
+                # A bot learns nothing from the answer.
+                return 200, {"ok": True}
+            payload = intake_payload.parse_payload(decoded, form._accepted_answers())
+        except intake_payload.PayloadError as error:
+            self._store_rejected(values, str(error))
+            return 400, {
+                "ok": False,
+                "error": self.env._(
+                    "Please correct the enquiry: %(problems)s", problems=str(error)
+                ),
+                "fields": error.problems,
+            }
+        digest = intake_payload.payload_hash(form.key, payload)
+        now = fields.Datetime.now()
+        duplicate = self.search(
+            [
+                ("idempotency_hash", "=", digest),
+                ("received_date", ">=", now - IDEMPOTENCY_WINDOW),
+            ],
+            order="id",
+            limit=1,
+        )
+        if duplicate:
+            return duplicate._answer(duplicate=True)
+        values.update(idempotency_hash=digest, received_date=now)
+        try:
+            with self.env.cr.savepoint():
+                submission = self.create(values)
+        except pg_errors.UniqueViolation as error:
+            # The same payload is being stored by a concurrent request; retrying
+            # this request (Odoo does it for ConcurrencyError) finds that one.
+            raise ConcurrencyError("Same intake payload received twice") from error
+        submission._process()
+        if payload.ignored:
+            _logger.info(
+                "Intake submission %s: ignored fields %s",
+                submission.name,
+                ", ".join(payload.ignored),
+            )
+        return submission._answer()
+
+    def _store_rejected(self, values, error):
+        _logger.warning("Intake submission rejected: %s", error)
+        return self.create({**values, "state": "rejected", "error": error})
+
+    def _answer(self, duplicate=False):
+        self.ensure_one()
+        answer = {"ok": True, "reference": self.name, "status": self.state}
+        if duplicate:
+            answer["duplicate"] = True
+        if self.state == "done":
+            answer["lead_id"] = self.lead_id.id
+            return (200 if duplicate else 201), answer
+        answer["status"] = "queued"
+        return 202, answer
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("crm.intake.submission") or "/"
+                )
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_retry(self):
+        pending = self.filtered(lambda s: s.state in ("queued", "failed"))
+        if not pending:
+            raise UserError(
+                self.env._("Only queued or failed web enquiries can be retried.")
+            )
+        # sudo: crm.intake.submission - lead goes to the form's company as on the web
+        pending = pending.sudo()
+        locked = pending.try_lock_for_update()
+        if locked != pending:
+            raise UserError(
+                self.env._("These web enquiries are being processed; try again soon.")
+            )
+        locked.write({"attempts": 0})
+        locked._process()
+        return True
+
+    # ------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------
+
+    def _process(self):
+        """Turn queued submissions into leads; idempotent, never raises.
+
+        Each submission is processed in its own savepoint: a failure rolls back
+        only that lead and keeps the submission queued, with the error, for the
+        retry cron.
+        """
+        for submission in self:
+            if submission.state not in ("queued", "failed"):
+                continue
+            attempts = submission.attempts + 1
+            try:
+                with self.env.cr.savepoint():
+                    lead = submission._make_lead()
+            except intake_payload.PayloadError as error:
+                # The form's accepted answers changed since it was received.
+                submission.write(
+                    {"state": "rejected", "error": str(error), "attempts": attempts}
+                )
+            except Exception as error:
+                # Any failure must leave the enquiry for a retry, not lose it.
+                _logger.warning(
+                    "Intake submission %s failed (attempt %s)",
+                    submission.name,
+                    attempts,
+                    exc_info=True,
+                )
+                submission.write(
+                    {
+                        "state": "failed" if attempts >= MAX_ATTEMPTS else "queued",
+                        "error": str(error) or repr(error),
+                        "attempts": attempts,
+                    }
+                )
+            else:
+                submission.write(
+                    {
+                        "state": "done",
+                        "lead_id": lead.id,
+                        "error": False,
+                        "attempts": attempts,
+                        "processed_date": fields.Datetime.now(),
+                    }
+                )
+
+    def _payload(self):
+        self.ensure_one()
+        decoded = intake_payload.decode_body(self.raw_body or "", self.content_type)
+        return intake_payload.parse_payload(decoded, self.form_id._accepted_answers())
+
+    def _make_lead(self):
+        """Create the lead of this submission, or record it on the open lead of a
+        returning contact; return that lead."""
+        self.ensure_one()
+        form = self.form_id
+        payload = self._payload()
+        # The web visitor (public user) must not follow the leads of the business.
+        Lead = (
+            self.env["crm.lead"]
+            .with_company(form.company_id)
+            .with_context(mail_create_nosubscribe=True)
+        )
+        open_lead = self._find_open_lead(Lead, payload)
+        if open_lead and form.returning_contact_mode == "append":
+            open_lead._intake_record_returning(self, payload)
+            return open_lead
+        vals = self._lead_values(payload)
+        if open_lead:
+            vals.update(user_id=open_lead.user_id.id, is_returning_contact=True)
+        return Lead.create(vals)
+
+    def _find_open_lead(self, Lead, payload):
+        """The newest open lead with the same e-mail or phone in the form's company."""
+        company = self.form_id.company_id
+        email = email_normalize(payload.contact.get("email") or "")
+        phone = payload.contact.get("phone") and Lead._phone_format(
+            number=payload.contact["phone"], country=company.country_id
+        )
+        matches = []
+        if email:
+            matches.append(Domain("email_normalized", "=", email))
+        if phone:
+            matches.append(Domain("phone_sanitized", "=", phone))
+        if not matches:
+            return Lead
+        domain = (
+            Domain("company_id", "=", company.id)
+            & Domain("won_status", "=", "pending")
+            & Domain.OR(matches)
+        )
+        return Lead.search(domain, order="create_date desc, id desc", limit=1)
+
+    def _lead_values(self, payload):
+        form = self.form_id
+        contact = payload.contact
+        label = contact.get("name") or contact.get("email") or contact.get("phone")
+        vals = {
+            "name": self.env._("%(contact)s, %(form)s", contact=label, form=form.name),
+            "type": "lead" if form.team_id.use_leads else "opportunity",
+            "company_id": form.company_id.id,
+            "team_id": form.team_id.id,
+            # Left to the assignment rules; the default would be the public user.
+            "user_id": False,
+            "contact_name": contact.get("name"),
+            "email_from": contact.get("email"),
+            "phone": contact.get("phone"),
+            "partner_name": contact.get("company"),
+            "description": self._description_html(payload),
+            "intake_form_id": form.id,
+            **self._answer_values(payload),
+            **self._utm_values(payload.utm),
+        }
+        revenue = intake_payload.expected_revenue(form.revenue_mode, payload.answers)
+        if revenue is not None:
+            vals["expected_revenue"] = float(revenue)
+        return vals
+
+    @api.model
+    def _answer_values(self, payload):
+        vals = {}
+        for answer, fname in ANSWER_FIELDS.items():
+            value = payload.answers.get(answer)
+            if value is not None:
+                vals[fname] = float(value) if answer == "quoted_amount" else value
+        return vals
+
+    def _description_html(self, payload):
+        """The message and answers as HTML; every value from the web is escaped."""
+        parts = []
+        message = payload.contact.get("message")
+        if message:
+            parts.append(plaintext2html(message))
+        if payload.answers:
+            items = Markup().join(
+                Markup("<li>%s: %s</li>") % (name, value)
+                for name, value in payload.answers.items()
+            )
+            parts.append(Markup("<ul>%s</ul>") % items)
+        parts.append(
+            Markup("<p>%s</p>")
+            % self.env._(
+                "Web enquiry %(ref)s from %(form)s",
+                ref=self.name,
+                form=self.form_id.name,
+            )
+        )
+        return Markup().join(parts)
+
+    @api.model
+    def _utm_values(self, utm):
+        vals = {}
+        for key, (fname, model_name) in UTM_FIELDS.items():
+            if utm.get(key):
+                vals[fname] = self._match_utm(model_name, utm[key]).id
+        return vals
+
+    @api.model
+    def _match_utm(self, model_name, label):
+        """The UTM record named ``label`` ignoring case and blanks, created if new."""
+        Model = self.env[model_name].with_context(active_test=False)
+        clean = intake_payload.clean_text(label)
+        wanted = intake_payload.utm_key(clean)
+        domain = Domain("name", "=ilike", escape_psql(clean))
+        if model_name == "utm.campaign":
+            domain |= Domain("title", "=ilike", escape_psql(clean))
+        for record in Model.search(domain, order="id"):
+            names = [record.name] + (
+                [record.title] if model_name == "utm.campaign" else []
+            )
+            if any(intake_payload.utm_key(name) == wanted for name in names):
+                return record
+        return Model.create({"name": clean})
+
+    # ------------------------------------------------------------
+    # Cron
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_process_queued(self, batch_size=CRON_BATCH):
+        """Retry queued and failed submissions, oldest first, in batches."""
+        domain = Domain("state", "in", ("queued", "failed")) & Domain(
+            "attempts", "<", MAX_ATTEMPTS
+        )
+        tried = []
+        while True:
+            todo = domain & Domain("id", "not in", tried)
+            candidates = self.search(todo, order="received_date, id", limit=batch_size)
+            if not candidates:
+                break
+            tried += candidates.ids
+            # A manager's Retry or a second cron worker may hold some of them.
+            batch = candidates.try_lock_for_update()
+            batch.invalidate_recordset(["state", "attempts"])
+            batch._process()
+            done = len(batch.filtered(lambda s: s.state == "done"))
+            _logger.info(
+                "Intake retry: %s of %s submissions processed", done, len(batch)
+            )
+            remaining = self.search_count(domain & Domain("id", "not in", tried))
+            if not self.env["ir.cron"]._commit_progress(
+                len(batch), remaining=remaining
+            ):
+                break
