@@ -8,5 +8,10 @@
     "depends": ["crm", "account", "point_of_sale"],
     "data": [
         "security/ir.model.access.csv",
+        "data/crm_stage_data.xml",
+        "views/crm_stage_views.xml",
+        "views/crm_lead_probability_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/crm_closed_loop_menus.xml",
     ],
 }

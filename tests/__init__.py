@@ -1,1 +1,1 @@
-from . import test_install
+from . import test_install, test_probability_lib, test_stage_probability
