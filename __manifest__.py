@@ -14,4 +14,12 @@
         "views/res_config_settings_views.xml",
         "views/crm_closed_loop_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "crm_closed_loop/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "crm_closed_loop/static/tests/tours/**/*",
+        ],
+    },
 }
