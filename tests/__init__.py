@@ -1,1 +1,1 @@
-from . import test_install
+from . import test_acquisition, test_acquisition_math, test_install
