@@ -1,1 +1,6 @@
-from . import test_acquisition, test_acquisition_math, test_install
+from . import (
+    test_acquisition,
+    test_acquisition_math,
+    test_install,
+    test_marketing_spend,
+)
