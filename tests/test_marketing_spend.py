@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .acquisition_common import AcquisitionCommon
 
@@ -186,6 +186,12 @@ class TestMarketingSpend(AcquisitionCommon):
         )
         arch = campaign.get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn("action_view_marketing_spend", arch)
+        self.assertNotIn("action_view_acquisition_leads", arch)
+        # The whole form, as the web client loads it, opens for the accountant.
+        form = Form(campaign)
+        self.assertAlmostEqual(form.marketing_spend, 5000.0)
+        with self.assertRaises(AccessError):
+            campaign.action_view_acquisition_leads()
 
         salesperson_campaign = self.bridal_fair.with_user(self.salesperson)
         self.assertAlmostEqual(salesperson_campaign.marketing_spend, 5000.0)
@@ -195,6 +201,7 @@ class TestMarketingSpend(AcquisitionCommon):
         self.assertNotIn("action_view_marketing_spend", arch)
         self.assertNotIn("action_view_attributed_invoices", arch)
         self.assertIn("action_view_acquisition_leads", arch)
+        self.assertAlmostEqual(Form(salesperson_campaign).marketing_spend, 5000.0)
         with self.assertRaises(AccessError):
             salesperson_campaign.action_view_marketing_spend()
         with self.assertRaises(AccessError):
