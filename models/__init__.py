@@ -1,5 +1,6 @@
 from . import (
     account_analytic_account,
+    account_move_acquisition,
     crm_customer_acquisition,
     crm_lead_acquisition,
     res_company_acquisition,
