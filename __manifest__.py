@@ -8,5 +8,11 @@
     "depends": ["crm", "account", "point_of_sale"],
     "data": [
         "security/ir.model.access.csv",
+        "security/crm_assignment_security.xml",
+        "data/crm_assignment_data.xml",
+        "views/crm_assignment_rule_views.xml",
+        "views/crm_assignment_log_views.xml",
+        "views/crm_team_assignment_views.xml",
+        "views/crm_assignment_menus.xml",
     ],
 }
