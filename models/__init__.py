@@ -1,4 +1,6 @@
-from . import crm_assignment_rule
-from . import crm_assignment_log
-from . import crm_lead_assignment
-from . import crm_team_assignment
+from . import (
+    crm_assignment_log,
+    crm_assignment_rule,
+    crm_lead_assignment,
+    crm_team_assignment,
+)

@@ -10,11 +10,11 @@ class CrmAssignmentLog(models.Model):
     _check_company_auto = True
 
     date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
-    lead_id = fields.Many2one(
-        "crm.lead", string="Lead", required=True, ondelete="cascade", index=True
-    )
+    lead_id = fields.Many2one("crm.lead", required=True, ondelete="cascade", index=True)
     rule_id = fields.Many2one(
-        "crm.assignment.rule", string="Rule", ondelete="set null", index="btree_not_null"
+        "crm.assignment.rule",
+        ondelete="set null",
+        index="btree_not_null",
     )
     method = fields.Selection(
         [*METHODS, ("fallback", "Team fallback owner")], required=True

@@ -7,7 +7,7 @@ from pytz import utc
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, ormcache
 
 from .lib import assignment
 
@@ -60,6 +60,35 @@ class CrmAssignmentRule(models.Model):
     rotation_user_id = fields.Many2one("res.users", readonly=True, copy=False)
     log_count = fields.Integer(compute="_compute_log_count")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return rules
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"active", "company_id"} & set(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
+    @api.model
+    @ormcache()
+    def _get_companies_using_rules(self):
+        """Ids of the companies with an active rule: they opted in.
+
+        Cached because every lead creation asks, and rules rarely change.
+        """
+        # sudo: crm.assignment.rule - which companies opted in does not depend
+        # on who creates the lead
+        groups = self.sudo()._read_group([], ["company_id"])
+        return frozenset(company.id for (company,) in groups)
+
     @api.constrains("lead_domain")
     def _check_lead_domain(self):
         for rule in self:
@@ -106,9 +135,9 @@ class CrmAssignmentRule(models.Model):
             )
             users = members.user_id
         return users.filtered(
-            lambda user: user.active
-            and not user.share
-            and self.company_id in user.company_ids
+            lambda user: (
+                user.active and not user.share and self.company_id in user.company_ids
+            )
         ).sorted("id")
 
     def _get_capacities(self, users):
@@ -118,8 +147,10 @@ class CrmAssignmentRule(models.Model):
         outside the team has Odoo's default membership capacity.
         """
         self.ensure_one()
-        default = self.env["crm.team.member"]._fields["assignment_max"].default(
+        default = (
             self.env["crm.team.member"]
+            ._fields["assignment_max"]
+            .default(self.env["crm.team.member"])
         )
         capacities = dict.fromkeys(users.ids, default)
         for member in self.team_id.crm_team_member_ids:
@@ -196,9 +227,7 @@ class CrmAssignmentRule(models.Model):
         else:
             loads = self._get_open_loads(pool)
             capacities = self._get_capacities(pool)
-            picks = assignment.by_capacity(
-                pool.ids, loads, capacities, eligible, count
-            )
+            picks = assignment.by_capacity(pool.ids, loads, capacities, eligible, count)
             reason = self.env._(
                 "rule %(rule)s: most spare capacity among %(count)s salespeople",
                 rule=self.name,

@@ -1,16 +1,12 @@
 import logging
 import time
 from collections import defaultdict
-from datetime import timedelta
 
 from markupsafe import Markup
-from pytz import utc
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
-
-from .lib import assignment
 
 _logger = logging.getLogger(__name__)
 
@@ -22,7 +18,6 @@ class CrmLead(models.Model):
 
     assignment_rule_id = fields.Many2one(
         "crm.assignment.rule",
-        string="Assignment Rule",
         readonly=True,
         copy=False,
         ondelete="set null",
@@ -107,10 +102,7 @@ class CrmLead(models.Model):
 
     @api.model
     def _closed_loop_companies_with_rules(self):
-        # sudo: crm.assignment.rule - which companies opted in is not a secret
-        # of the creator's access rights
-        groups = self.env["crm.assignment.rule"].sudo()._read_group([], ["company_id"])
-        return {company.id for (company,) in groups}
+        return self.env["crm.assignment.rule"]._get_companies_using_rules()
 
     @api.model
     def _closed_loop_vals_in_scope(self, vals):
@@ -125,12 +117,14 @@ class CrmLead(models.Model):
         """The leads of ``self`` that the rules may assign now."""
         companies = self._closed_loop_companies_with_rules()
         return self.filtered(
-            lambda lead: lead.active
-            and not lead.user_id
-            and lead.won_status == "pending"
-            and (
-                lead._closed_loop_company().id in companies
-                or lead.team_id.assignment_fallback_user_id
+            lambda lead: (
+                lead.active
+                and not lead.user_id
+                and lead.won_status == "pending"
+                and (
+                    lead._closed_loop_company().id in companies
+                    or lead.team_id.assignment_fallback_user_id
+                )
             )
         )
 
@@ -169,15 +163,27 @@ class CrmLead(models.Model):
         for lead in pending:
             team = first_team.get(lead.id) or lead.team_id
             owner = team.assignment_fallback_user_id
-            if owner and owner.active and not owner.share and company in owner.company_ids:
+            if (
+                owner
+                and owner.active
+                and not owner.share
+                and company in owner.company_ids
+            ):
                 reason = self.env._(
                     "no assignment rule had a salesperson for it: fallback owner "
                     "of %(team)s",
                     team=team.name,
                 )
                 assignments.append(
-                    (lead, owner, team, self.env["crm.assignment.rule"], "fallback",
-                     reason, company)
+                    (
+                        lead,
+                        owner,
+                        team,
+                        self.env["crm.assignment.rule"],
+                        "fallback",
+                        reason,
+                        company,
+                    )
                 )
         return assignments
 
@@ -190,22 +196,26 @@ class CrmLead(models.Model):
         quiet = self.with_context(
             mail_auto_subscribe_no_notify=True, mail_activity_quick_update=True
         )
+        # The assignment note below says who got the lead and why; a tracking
+        # message on top would cost one more message per lead for nothing.
+        untracked = quiet.with_context(tracking_disable=True)
         for (user, team, rule), lead_ids in groups.items():
-            quiet.browse(lead_ids).write(
+            untracked.browse(lead_ids).write(
                 {"user_id": user.id, "team_id": team.id, "assignment_rule_id": rule.id}
             )
         method_labels = dict(
-            self.env["crm.assignment.log"]._fields["method"]._description_selection(
-                self.env
-            )
+            self.env["crm.assignment.log"]
+            ._fields["method"]
+            ._description_selection(self.env)
         )
         bodies = {}
         by_user = defaultdict(list)
         for lead, user, team, rule, method, reason, _company in assignments:
             bodies[lead.id] = Markup(
-                "<p>%s</p><ul><li>%s</li><li>%s</li><li>%s</li></ul>"
+                "<p>%s</p><ul><li>%s</li><li>%s</li><li>%s</li><li>%s</li></ul>"
             ) % (
                 self.env._("Assigned to %(user)s", user=user.name),
+                self.env._("Team: %(team)s", team=team.name),
                 self.env._("Rule: %(rule)s", rule=rule.name or "-"),
                 self.env._("Method: %(method)s", method=method_labels[method]),
                 self.env._("Reason: %(reason)s", reason=reason),
@@ -215,13 +225,17 @@ class CrmLead(models.Model):
         for user, lead_ids in by_user.items():
             user_leads = quiet.browse(lead_ids)
             user_leads.activity_schedule(
-                FIRST_CONTACT_ACTIVITY, user_id=user.id, date_deadline=fields.Date.today()
+                FIRST_CONTACT_ACTIVITY,
+                user_id=user.id,
+                date_deadline=fields.Date.today(),
             )
             user_leads._closed_loop_notify(user)
 
     def _closed_loop_notify(self, user):
         """One notice to ``user`` for the leads of ``self`` just assigned."""
-        names = Markup("").join(Markup("<li>%s</li>") % name for name in self[:20].mapped("name"))
+        names = Markup("").join(
+            Markup("<li>%s</li>") % name for name in self[:20].mapped("name")
+        )
         body = Markup("<p>%s</p><ul>%s</ul>") % (
             self.env._(
                 "%(count)s new lead(s) assigned to you, each with a first contact "
@@ -253,7 +267,9 @@ class CrmLead(models.Model):
             seen += len(leads)
             assigned += len(logs)
             remaining = self._closed_loop_unowned_count(last_id)
-            if not self.env["ir.cron"]._commit_progress(len(leads), remaining=remaining):
+            if not self.env["ir.cron"]._commit_progress(
+                len(leads), remaining=remaining
+            ):
                 break
         _logger.info(
             "Lead sweeper: %s unowned leads looked at, %s assigned in %.2fs",
@@ -277,8 +293,10 @@ class CrmLead(models.Model):
     def _closed_loop_unowned_where(self, after_id):
         companies = list(self._closed_loop_companies_with_rules())
         # sudo: crm.team - the sweeper looks at every team of the database
-        teams = self.env["crm.team"].sudo().search(
-            [("assignment_fallback_user_id", "!=", False)]
+        teams = (
+            self.env["crm.team"]
+            .sudo()
+            .search([("assignment_fallback_user_id", "!=", False)])
         )
         return SQL(
             "active AND user_id IS NULL AND won_status = 'pending' AND id > %s"

@@ -1,4 +1,7 @@
-from . import test_install
-from . import test_assignment_logic
-from . import test_assignment_rules
-from . import test_assignment_mail
+from . import (
+    test_assignment_concurrency,
+    test_assignment_logic,
+    test_assignment_mail,
+    test_assignment_rules,
+    test_install,
+)

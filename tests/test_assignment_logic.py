@@ -51,9 +51,7 @@ class TestAssignmentLogic(BaseCase):
         )
         # one member with capacity 14 and nothing open takes three at once
         self.assertEqual(assignment.by_capacity([5], {}, {5: 14}, {5}, 3), [5, 5, 5])
-        self.assertEqual(
-            assignment.by_capacity([5], {5: 12}, {5: 14}, {5}, 3), [5, 5]
-        )
+        self.assertEqual(assignment.by_capacity([5], {5: 12}, {5: 14}, {5}, 3), [5, 5])
 
     def test_on_duty_excludes_the_end_of_the_day(self):
         day = [(datetime(2026, 3, 2, 8), datetime(2026, 3, 2, 17))]

@@ -1,7 +1,8 @@
-from odoo.addons.crm.tests.common import INCOMING_EMAIL
-from odoo.addons.mail.tests.common import MailCommon
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.crm.tests.common import INCOMING_EMAIL
+from odoo.addons.mail.tests.common import MailCommon
 
 
 @tagged("post_install", "-at_install")

@@ -26,8 +26,10 @@ class TestAssignmentRules(AssignmentCommon):
         # idempotent: a second run finds nothing left to do
         _looked_at, logs_again = self.env["crm.lead"]._closed_loop_sweep()
         self.assertFalse(logs_again)
-        self.assertEqual(self.env["crm.assignment.log"].search_count(
-            [("lead_id", "in", leads.ids)]), 5)
+        self.assertEqual(
+            self.env["crm.assignment.log"].search_count([("lead_id", "in", leads.ids)]),
+            5,
+        )
 
     def test_capacity_fourteen_takes_three_leads_at_once(self):
         """Case 2: one member with capacity 14, three new leads."""
@@ -36,8 +38,10 @@ class TestAssignmentRules(AssignmentCommon):
         ).unlink()
         self.team.crm_team_member_ids.assignment_max = 14
         self._rule(method="capacity", user_ids=[(5, 0, 0)])
-        leads = self.env["crm.lead"].with_user(self.manager).create(
-            [{"name": f"Enquiry {i}", "user_id": False} for i in range(3)]
+        leads = (
+            self.env["crm.lead"]
+            .with_user(self.manager)
+            .create([{"name": f"Enquiry {i}", "user_id": False} for i in range(3)])
         )
         self.assertEqual(leads.mapped("user_id"), self.anna)
         self.assertEqual(len(leads.filtered("user_id")), 3)
@@ -75,7 +79,8 @@ class TestAssignmentRules(AssignmentCommon):
             [{"name": f"Enquiry {i}", "user_id": False} for i in range(4)]
         )
         self.assertEqual(
-            [lead.user_id.login for lead in leads], ["cl_ben", "cl_ben", "cl_anna", "cl_ben"]
+            [lead.user_id.login for lead in leads],
+            ["cl_ben", "cl_ben", "cl_anna", "cl_ben"],
         )
 
     def test_company_b_uses_only_its_rules_and_users(self):
@@ -116,13 +121,15 @@ class TestAssignmentRules(AssignmentCommon):
         self.assertEqual(logs.company_id, company_b)
         # company A's salesperson does not see company B's log
         self.assertFalse(
-            self.env["crm.assignment.log"].with_user(self.anna).search(
-                [("lead_id", "in", leads.ids)]
-            )
+            self.env["crm.assignment.log"]
+            .with_user(self.anna)
+            .search([("lead_id", "in", leads.ids)])
         )
 
     def test_domain_routes_and_rules_in_sequence(self):
-        spa = self.env["crm.team"].create({"name": "Spa", "company_id": self.company.id})
+        spa = self.env["crm.team"].create(
+            {"name": "Spa", "company_id": self.company.id}
+        )
         source = self.env["utm.source"].create({"name": "Spa form"})
         self._rule(name="Weddings", sequence=20, user_ids=[(6, 0, self.anna.ids)])
         self._rule(
@@ -141,8 +148,10 @@ class TestAssignmentRules(AssignmentCommon):
         rule = self._rule(method="round_robin")
         lead = self._lead()
         self.assertEqual(lead.user_id, self.anna)
-        log = self.env["crm.assignment.log"].with_user(self.anna).search(
-            [("lead_id", "=", lead.id)]
+        log = (
+            self.env["crm.assignment.log"]
+            .with_user(self.anna)
+            .search([("lead_id", "=", lead.id)])
         )
         self.assertEqual(
             (log.rule_id, log.method, log.user_id, log.team_id, log.company_id),
@@ -254,5 +263,9 @@ class TestAssignmentWorkingHours(AssignmentCommon):
         with freeze_time(datetime(2026, 3, 7, 22, 0)):  # Saturday night
             weekend = self._lead()
         self.assertEqual(weekend.user_id, self.ben)
-        self.assertIn("working hours ignored", weekend.env["crm.assignment.log"].search(
-            [("lead_id", "=", weekend.id)]).reason)
+        self.assertIn(
+            "working hours ignored",
+            weekend.env["crm.assignment.log"]
+            .search([("lead_id", "=", weekend.id)])
+            .reason,
+        )

@@ -61,7 +61,9 @@ def fewest_open(members, loads, eligible, count):
     if not candidates:
         return picks
     for _index in range(count):
-        pick = min(candidates, key=lambda member: (loads[member], members.index(member)))
+        pick = min(
+            candidates, key=lambda member: (loads[member], members.index(member))
+        )
         picks.append(pick)
         loads[pick] += 1
     return picks
