@@ -163,9 +163,9 @@ class CrmAssignmentRule(models.Model):
 
         The lock serialises round robin across workers until the transaction
         ends. Under Odoo's REPEATABLE READ, a worker that waited for a rival's
-        commit gets a serialization failure here; the request (or the cron,
-        or the mail gateway) is then replayed from the start by Odoo's retry,
-        which sees the rival's position, so no member is served twice.
+        commit gets a serialization failure here: Odoo replays an HTTP request
+        from the start (the cron and the mail fetcher retry on their next run),
+        and the replay sees the rival's position, so no member is served twice.
         """
         self.ensure_one()
         self.flush_recordset(["rotation_user_id"])

@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta
 
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.exceptions import ValidationError
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .assignment_common import AssignmentCommon
 
@@ -196,6 +197,25 @@ class TestAssignmentRules(AssignmentCommon):
             .create({"name": "Imported"})
         )
         self.assertIn(lead.user_id, self.anna | self.ben)
+
+    def test_manual_creation_without_salesperson_uses_the_rules(self):
+        self._rule()
+        clerk = new_test_user(
+            self.env,
+            "cl_clerk",
+            groups="sales_team.group_sale_salesman_all_leads",
+        )
+        with Form(self.env["crm.lead"].with_user(clerk)) as form:
+            form.name = "Walk-in at reception"
+            self.assertEqual(form.user_id, clerk)
+            form.user_id = self.env["res.users"]
+        lead = form.record
+        self.assertIn(lead.user_id, self.anna | self.ben)
+        self.assertEqual(lead.team_id, self.team)
+
+    def test_invalid_domain_is_refused_with_a_message(self):
+        with self.assertRaisesRegex(ValidationError, "not valid"):
+            self._rule(lead_domain="[('no_such_field', '=', 1)]")
 
     def test_company_without_rules_keeps_stock_behaviour(self):
         lead = self.env["crm.lead"].with_user(self.manager).create({"name": "Manual"})
