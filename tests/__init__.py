@@ -1,6 +1,10 @@
 from . import (
     test_acquisition,
     test_acquisition_math,
+    test_assignment_concurrency,
+    test_assignment_logic,
+    test_assignment_mail,
+    test_assignment_rules,
     test_install,
     test_intake_endpoint,
     test_intake_form,
