@@ -8,5 +8,13 @@
     "depends": ["crm", "account", "point_of_sale"],
     "data": [
         "security/ir.model.access.csv",
+        "security/crm_contact_event_rules.xml",
+        "data/crm_followup_data.xml",
+        "views/crm_lead_contact_views.xml",
+        "views/crm_contact_event_views.xml",
+        "views/crm_followup_policy_views.xml",
+        "views/crm_team_contact_views.xml",
+        "wizards/crm_contact_log_views.xml",
+        "views/crm_contact_menus.xml",
     ],
 }

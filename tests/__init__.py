@@ -1,1 +1,7 @@
-from . import test_install
+from . import (
+    test_business_hours,
+    test_contact_events,
+    test_contact_log_wizard,
+    test_followup_sla,
+    test_install,
+)
