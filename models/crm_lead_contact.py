@@ -37,6 +37,14 @@ PERSONAL_MESSAGE_TYPES = ("comment", "email", "email_outgoing")
 MEETING_LOOKBACK = timedelta(days=30)
 
 
+def _may_be_contact(values):
+    """Whether a message about to be created can stand for a contact."""
+    message_type = values.get("message_type")
+    if message_type is None or message_type in PERSONAL_MESSAGE_TYPES:
+        return True
+    return message_type == "notification" and bool(values.get("mail_activity_type_id"))
+
+
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
@@ -115,7 +123,15 @@ class CrmLead(models.Model):
     def _message_create(self, values_list):
         messages = super()._message_create(values_list)
         if not self.env.context.get("crm_contact_no_record"):
-            self._record_contacts_from_messages(messages)
+            # Sorting on the values first keeps notifications and tracking free
+            # of any extra query.
+            candidates = [
+                message
+                for message, values in zip(messages, values_list, strict=True)
+                if _may_be_contact(values)
+            ]
+            if candidates:
+                self._record_contacts_from_messages(candidates)
         return messages
 
     # ------------------------------------------------------------------
