@@ -1,1 +1,4 @@
-from . import base_partner_merge_automatic_wizard
+from . import (
+    base_partner_merge_automatic_wizard,
+    crm_contact_log,
+)
