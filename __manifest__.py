@@ -9,4 +9,17 @@
     "data": [
         "security/ir.model.access.csv",
     ],
+    "demo": [
+        "demo/res_company_demo.xml",
+        "demo/res_users_demo.xml",
+        "demo/crm_team_demo.xml",
+        "demo/utm_demo.xml",
+        "demo/crm_lost_reason_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/crm_lead_demo.xml",
+        "demo/product_demo.xml",
+        "demo/account_move_demo.xml",
+        "demo/pos_order_demo.xml",
+    ],
+    "uninstall_hook": "uninstall_hook",
 }

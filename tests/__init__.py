@@ -1,1 +1,1 @@
-from . import test_install
+from . import test_demo_loader, test_install
