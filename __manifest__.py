@@ -15,6 +15,7 @@
         "demo/crm_team_demo.xml",
         "demo/utm_demo.xml",
         "demo/crm_lost_reason_demo.xml",
+        "demo/crm_tag_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/crm_lead_demo.xml",
         "demo/product_demo.xml",
