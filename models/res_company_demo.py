@@ -266,22 +266,16 @@ class ResCompany(models.Model):
                         "company_id": other_company.id,
                     }
                 )
-        # Records of this addon's own models in the company may point at leads,
-        # moves or the company itself; their tables go with the module anyway.
-        own_models = (
-            env["ir.model"]
-            .browse(
-                env["ir.model.data"]
-                .search(
-                    [("module", "=", "crm_closed_loop"), ("model", "=", "ir.model")]
-                )
-                .mapped("res_id")
-            )
-            .mapped("model")
-        )
-        for model in own_models:
-            if model in env and "company_id" in env[model]._fields:
-                env[model].with_context(active_test=False).search(
+        # Records of the models this addon defines may point at leads, moves or
+        # the company; their tables go with the module anyway.
+        for model_name in list(env.registry):
+            model = env[model_name]
+            if (
+                model._original_module == "crm_closed_loop"
+                and model._auto
+                and "company_id" in model._fields
+            ):
+                model.with_context(active_test=False).search(
                     [("company_id", "in", self.ids)]
                 ).unlink()
         # The company points at its transit location and working hours; let go
