@@ -49,4 +49,18 @@
             "crm_closed_loop/static/tests/tours/**/*",
         ],
     },
+    "demo": [
+        "demo/res_company_demo.xml",
+        "demo/res_users_demo.xml",
+        "demo/crm_team_demo.xml",
+        "demo/utm_demo.xml",
+        "demo/crm_lost_reason_demo.xml",
+        "demo/crm_tag_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/crm_lead_demo.xml",
+        "demo/product_demo.xml",
+        "demo/account_move_demo.xml",
+        "demo/pos_order_demo.xml",
+    ],
+    "uninstall_hook": "uninstall_hook",
 }

@@ -21,6 +21,7 @@ from . import (
     mail_activity_type,
     res_company,
     res_company_acquisition,
+    res_company_demo,
     res_config_settings,
     res_config_settings_acquisition,
     utm_acquisition_mixin,
