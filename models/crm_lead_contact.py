@@ -249,6 +249,8 @@ class CrmLead(models.Model):
         """
         stats = {}
         if self.ids:
+            # sudo: crm.contact.event - the lead's figures count every event on it,
+            # including those of colleagues the user may not read
             groups = (
                 self.env["crm.contact.event"]
                 .sudo()

@@ -15,7 +15,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             [("partner_id", "in", (src_partners | dst_partner).ids)],
             order="date, id",
         )
-        keep = Acquisition.sudo()
+        keep = Acquisition.sudo()  # sudo: an empty set to collect the survivors into
         companies = set()
         for acquisition in acquisitions:
             if acquisition.company_id.id not in companies:
