@@ -10,5 +10,13 @@
         "security/crm_closed_loop_groups.xml",
         "security/ir.model.access.csv",
         "security/crm_closed_loop_kpi_rules.xml",
+        "data/crm_closed_loop_kpi_cron.xml",
+        "reports/crm_closed_loop_scorecard_report.xml",
+        "views/crm_closed_loop_lead_report_views.xml",
+        "views/crm_closed_loop_marketing_report_views.xml",
+        "views/digest_digest_views.xml",
+        "views/res_users_views.xml",
+        "wizards/crm_closed_loop_scorecard_wizard_views.xml",
+        "views/crm_closed_loop_kpi_menus.xml",
     ],
 }

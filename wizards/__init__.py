@@ -1,0 +1,1 @@
+from . import crm_closed_loop_scorecard_wizard
