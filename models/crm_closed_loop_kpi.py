@@ -461,7 +461,9 @@ class CrmClosedLoopKpi(models.AbstractModel):
             self._send_weekly_scorecard(users, week_start)
             sent += len(users)
             remaining = self._scorecard_recipients_count(week_start)
-            if not self.env["ir.cron"]._commit_progress(len(users), remaining=remaining):
+            if not self.env["ir.cron"]._commit_progress(
+                len(users), remaining=remaining
+            ):
                 break
         _logger.info(
             "Weekly scorecard sent to %s managers in %.1fs",
@@ -476,7 +478,11 @@ class CrmClosedLoopKpi(models.AbstractModel):
     def _scorecard_recipients_domain(self, week_start):
         return Domain.AND(
             [
-                Domain("all_group_ids", "in", self.env.ref("sales_team.group_sale_manager").ids),
+                Domain(
+                    "all_group_ids",
+                    "in",
+                    self.env.ref("sales_team.group_sale_manager").ids,
+                ),
                 Domain("share", "=", False),
                 Domain("scorecard_email_opt_out", "=", False),
                 Domain("email", "!=", False),
@@ -508,7 +514,7 @@ class CrmClosedLoopKpi(models.AbstractModel):
         return candidates.browse([row[0] for row in rows])
 
     def _send_weekly_scorecard(self, users, week_start):
-        """Queue one e-mail per user with last week's scorecard, as that user sees it."""
+        """Queue one e-mail per user with last week's scorecard, as they see it."""
         date_from = week_start - datetime.timedelta(days=7)
         date_to = week_start - datetime.timedelta(days=1)
         mails = []

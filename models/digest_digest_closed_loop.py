@@ -32,7 +32,9 @@ class DigestDigest(models.Model):
         start, end, companies = self._get_kpi_compute_parameters()
         date_from = fields.Datetime.to_datetime(start).date()
         # The digest's end is exclusive; the engine's last day is inclusive.
-        date_to = (fields.Datetime.to_datetime(end) - datetime.timedelta(seconds=1)).date()
+        date_to = (
+            fields.Datetime.to_datetime(end) - datetime.timedelta(seconds=1)
+        ).date()
         engine = self.env["crm.closed.loop.kpi"]
         by_company = {
             company.id: engine.get_kpis(date_from, date_to, company.ids)
@@ -54,7 +56,9 @@ class DigestDigest(models.Model):
     def _compute_kpis_actions(self, company, user):
         res = super()._compute_kpis_actions(company, user)
         menu = self.env.ref("crm.crm_menu_root").id
-        lead_action = f"crm_closed_loop.crm_closed_loop_lead_report_action?menu_id={menu}"
+        lead_action = (
+            f"crm_closed_loop.crm_closed_loop_lead_report_action?menu_id={menu}"
+        )
         money_action = (
             f"crm_closed_loop.crm_closed_loop_marketing_report_action?menu_id={menu}"
         )

@@ -32,7 +32,11 @@ class ReportCrmClosedLoopScorecard(models.AbstractModel):
         company = self.env["res.company"].browse(
             int(data.get("company_id") or self.env.company.id)
         )
-        team = self.env["crm.team"].browse(int(data["team_id"])) if data.get("team_id") else None
+        team = (
+            self.env["crm.team"].browse(int(data["team_id"]))
+            if data.get("team_id")
+            else None
+        )
         date_from = fields.Date.to_date(data["date_from"])
         date_to = fields.Date.to_date(data["date_to"])
         team_ids = team.ids if team else None
@@ -41,7 +45,9 @@ class ReportCrmClosedLoopScorecard(models.AbstractModel):
         previous = None
         if data.get("compare", True):
             prev_from, prev_to = kf.previous_period(date_from, date_to)
-            previous = engine.get_kpis(prev_from, prev_to, company.ids, team_ids=team_ids)
+            previous = engine.get_kpis(
+                prev_from, prev_to, company.ids, team_ids=team_ids
+            )
         return {
             "doc_ids": [],
             "doc_model": "crm.closed.loop.kpi",
@@ -65,27 +71,32 @@ class ReportCrmClosedLoopScorecard(models.AbstractModel):
     # ------------------------------------------------------------
 
     def _charts(self, kpis):
-        _ = self.env._
         charts = {}
         sources = kpis["leads"]["by_source"][:10]
         charts["leads_by_source"] = Markup(
             svg_charts.bar_chart(
-                _("Leads by channel"),
+                self.env._("Leads by channel"),
                 [row["name"] for row in sources],
                 [
-                    (_("Leads"), [row["count"] for row in sources]),
-                    (_("Won"), [row["won"] for row in sources]),
+                    (self.env._("Leads"), [row["count"] for row in sources]),
+                    (self.env._("Won"), [row["won"] for row in sources]),
                 ],
             )
         )
         stages = kpis["pipeline"]["stages"]
         charts["pipeline"] = Markup(
             svg_charts.bar_chart(
-                _("Open pipeline by stage"),
+                self.env._("Open pipeline by stage"),
                 [row["name"] for row in stages],
                 [
-                    (_("Expected"), [row["expected_revenue"] for row in stages]),
-                    (_("Weighted"), [row["weighted_revenue"] for row in stages]),
+                    (
+                        self.env._("Expected"),
+                        [row["expected_revenue"] for row in stages],
+                    ),
+                    (
+                        self.env._("Weighted"),
+                        [row["weighted_revenue"] for row in stages],
+                    ),
                 ],
             )
         )
@@ -94,11 +105,11 @@ class ReportCrmClosedLoopScorecard(models.AbstractModel):
             rows = marketing["by_source"][:10]
             charts["spend_revenue"] = Markup(
                 svg_charts.bar_chart(
-                    _("Spend and attributed revenue by channel"),
+                    self.env._("Spend and attributed revenue by channel"),
                     [row["name"] for row in rows],
                     [
-                        (_("Spend"), [row["spend"] for row in rows]),
-                        (_("Revenue"), [row["revenue"] for row in rows]),
+                        (self.env._("Spend"), [row["spend"] for row in rows]),
+                        (self.env._("Revenue"), [row["revenue"] for row in rows]),
                     ],
                 )
             )

@@ -1,1 +1,7 @@
-from . import test_install, test_kpi_conversion
+from . import (
+    test_install,
+    test_kpi_conversion,
+    test_kpi_formulas,
+    test_kpi_scorecard_report,
+    test_kpi_visibility,
+)

@@ -8,8 +8,12 @@ class CrmClosedLoopScorecardWizard(models.TransientModel):
     _name = "crm.closed.loop.scorecard.wizard"
     _description = "Print the Marketing and Sales Scorecard"
 
-    date_from = fields.Date("From", required=True, default=lambda self: self._default_dates()[0])
-    date_to = fields.Date("To", required=True, default=lambda self: self._default_dates()[1])
+    date_from = fields.Date(
+        "From", required=True, default=lambda self: self._default_dates()[0]
+    )
+    date_to = fields.Date(
+        "To", required=True, default=lambda self: self._default_dates()[1]
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
