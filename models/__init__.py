@@ -1,8 +1,16 @@
 from . import (
+    account_analytic_account,
     crm_closed_loop_kpi,
     crm_closed_loop_lead_report,
     crm_closed_loop_marketing_report,
+    crm_customer_acquisition,
+    crm_lead_acquisition,
     digest_digest_closed_loop,
     report_crm_closed_loop_scorecard,
+    res_company_acquisition,
+    res_config_settings_acquisition,
     res_users_scorecard,
+    utm_acquisition_mixin,
+    utm_campaign_acquisition,
+    utm_source_acquisition,
 )

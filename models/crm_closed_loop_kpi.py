@@ -88,6 +88,8 @@ class CrmClosedLoopKpi(models.AbstractModel):
                     allowed=", ".join(GROUPBY_COLUMNS),
                 )
             )
+        # The analysis views read the tables directly: pending writes must land.
+        self.env.flush_all()
         lead_domain = self._lead_domain(date_from, date_to, companies, team_ids)
         cohort = self._read_cohort(lead_domain, groupby)
         target = self._response_target()

@@ -1,4 +1,6 @@
 from . import (
+    test_acquisition,
+    test_acquisition_math,
     test_install,
     test_kpi_conversion,
     test_kpi_formulas,

@@ -1,7 +1,7 @@
 import datetime
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .kpi_common import KpiCase
 
@@ -58,8 +58,6 @@ class TestKpiVisibility(KpiCase):
         self.assertEqual(kpis["conversion"]["leads"], 5)
 
     def test_user_without_any_role_is_refused(self):
-        from odoo.tests import new_test_user
-
         stranger = new_test_user(self.env, "kpi_stranger", groups="base.group_user")
         with self.assertRaises(AccessError):
             self.march_kpis(user=stranger)
