@@ -1,5 +1,6 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists, table_exists
 
 # Months after acquisition during which a customer's revenue is attributed, when
 # the company does not set its own window.
@@ -193,7 +194,19 @@ class CrmClosedLoopMarketingReport(models.Model):
             SQL(" UNION ALL ").join(parts),
         )
 
+    def _sources_ready(self):
+        cr = self.env.cr
+        return (
+            table_exists(cr, "crm_customer_acquisition")
+            and column_exists(cr, "res_company", "crm_attribution_months")
+            and column_exists(cr, "account_analytic_account", "utm_campaign_id")
+        )
+
     def init(self):
+        # Models of this addon are set up in import order; when this view comes
+        # first on install, the data file calls init() again once all exist.
+        if not self._sources_ready():
+            return
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
