@@ -1,6 +1,6 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, table_exists
+from odoo.tools.sql import column_exists
 
 # Lead columns that other parts of the addon add; the view reads them when present.
 OPTIONAL_LEAD_COLUMNS = (

@@ -4,6 +4,7 @@ from . import (
     test_install,
     test_kpi_conversion,
     test_kpi_formulas,
+    test_kpi_marketing,
     test_kpi_scorecard_report,
     test_kpi_visibility,
 )
