@@ -9,4 +9,5 @@ from . import (
     test_kpi_marketing,
     test_kpi_scorecard_report,
     test_kpi_visibility,
+    test_marketing_spend,
 )

@@ -134,6 +134,7 @@ class AcquisitionCommon(TestPoSCommon):
         company=None,
         post=True,
         env=None,
+        distribution=None,
     ):
         env = env or self.env
         company = company or self.company
@@ -154,9 +155,8 @@ class AcquisitionCommon(TestPoSCommon):
                                 "price_unit": amount,
                                 "quantity": 1,
                                 "tax_ids": [Command.clear()],
-                                "analytic_distribution": {
-                                    str(analytic_account.id): 100
-                                },
+                                "analytic_distribution": distribution
+                                or {str(analytic_account.id): 100},
                             }
                         )
                     ],

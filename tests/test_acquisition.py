@@ -202,3 +202,26 @@ class TestCustomerAcquisition(AcquisitionCommon):
         self.assertEqual(acquisition.campaign_id, self.bridal_fair)
         with self.assertRaises(AccessError):
             acquisition.write({"campaign_id": False})
+
+    def test_channel_form_counts_leads_and_customers(self):
+        lost = self.lose_lead(self.groom)
+        lost.source_id = self.facebook
+        won = self.win_lead(self.bride, source=self.facebook)
+        # A salesperson counts the leads they may read: their own.
+        (lost | won).user_id = self.salesperson
+        channel = self.facebook.with_user(self.salesperson)
+        form = Form(channel)
+        self.assertEqual(form.acquisition_customer_count, 1)
+        self.assertEqual(form.acquisition_lead_count, 2)
+        leads = channel.action_view_acquisition_leads()
+        self.assertEqual(
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search(leads["domain"]),
+            lost | won,
+        )
+        customers = channel.action_view_acquired_customers()
+        self.assertEqual(
+            self.env["crm.customer.acquisition"].search(customers["domain"]).partner_id,
+            self.bride,
+        )
