@@ -10,4 +10,6 @@ from . import (
     test_kpi_scorecard_report,
     test_kpi_visibility,
     test_marketing_spend,
+    test_probability_lib,
+    test_stage_probability,
 )
