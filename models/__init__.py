@@ -1,5 +1,6 @@
 from . import (
     account_analytic_account,
+    account_move_kpi,
     crm_closed_loop_kpi,
     crm_closed_loop_lead_report,
     crm_closed_loop_marketing_report,
@@ -8,6 +9,7 @@ from . import (
     crm_lead_probability,
     crm_stage,
     digest_digest_closed_loop,
+    pos_order_kpi,
     report_crm_closed_loop_scorecard,
     res_company,
     res_company_acquisition,
