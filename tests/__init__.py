@@ -12,4 +12,5 @@ from . import (
     test_marketing_spend,
     test_probability_lib,
     test_stage_probability,
+    test_weighted_pipeline_ui,
 )
