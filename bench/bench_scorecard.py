@@ -45,15 +45,21 @@ def seed(env, leads, pos_orders, invoice_lines):
     cr = env.cr
     company = env.ref("base.main_company")
     cr.execute("SELECT setseed(0.42)")
-    sources = env["utm.source"].create([{"name": f"Bench channel {i}"} for i in range(12)])
-    mediums = env["utm.medium"].create([{"name": f"Bench medium {i}"} for i in range(5)])
+    sources = env["utm.source"].create(
+        [{"name": f"Bench channel {i}"} for i in range(12)]
+    )
+    mediums = env["utm.medium"].create(
+        [{"name": f"Bench medium {i}"} for i in range(5)]
+    )
     campaigns = env["utm.campaign"].create(
         [{"title": f"Bench campaign {i}"} for i in range(40)]
     )
     users = env["res.users"].create(
         [{"name": f"Bench seller {i}", "login": f"bench_seller_{i}"} for i in range(25)]
     )
-    reasons = env["crm.lost.reason"].create([{"name": f"Bench reason {i}"} for i in range(6)])
+    reasons = env["crm.lost.reason"].create(
+        [{"name": f"Bench reason {i}"} for i in range(6)]
+    )
     stages = env["crm.stage"].search([("is_won", "=", False)])
     won_stage = env["crm.stage"].search([("is_won", "=", True)], limit=1)
     plan = env.ref("crm_closed_loop.account_analytic_plan_marketing")
@@ -92,10 +98,12 @@ def seed(env, leads, pos_orders, invoice_lines):
         SQL(
             """
             WITH p AS (
-                SELECT array_agg(id) ids FROM res_partner WHERE name LIKE 'Bench guest %%'
+                SELECT array_agg(id) ids FROM res_partner
+                 WHERE name LIKE 'Bench guest %%'
             ), src AS (
                 SELECT n, random() r, random() s,
-                       timestamp '2025-01-01' + random() * interval '730 days' AS created
+                       timestamp '2025-01-01' + random() * interval '730 days'
+                           AS created
                   FROM generate_series(1, %(leads)s) n
             )
             INSERT INTO crm_lead (name, type, active, company_id, user_id, team_id,
@@ -156,9 +164,11 @@ def seed(env, leads, pos_orders, invoice_lines):
     if optional:
         cr.execute(
             SQL(
-                "UPDATE crm_lead SET %s WHERE name LIKE 'Bench lead %%' AND id %% 5 <> 0",
+                "UPDATE crm_lead SET %s "
+                "WHERE name LIKE 'Bench lead %%' AND id %% 5 <> 0",
                 SQL(", ").join(
-                    SQL("%s = %s", SQL.identifier(name), SQL(expr)) for name, expr in optional
+                    SQL("%s = %s", SQL.identifier(name), SQL(expr))
+                    for name, expr in optional
                 ),
             )
         )
@@ -316,38 +326,65 @@ def by_read_group(env, company):
     start, end = f"{YEAR[0]} 00:00:00", f"{YEAR[1]} 23:59:59"
     Lead = env["crm.lead"].with_context(active_test=False)
     cohort = Lead.read_group(
-        [("company_id", "=", company.id), ("create_date", ">=", start),
-         ("create_date", "<=", end)],
-        ["source_id", "medium_id", "campaign_id", "user_id", "lost_reason_id",
-         "won_status"],
-        ["source_id", "medium_id", "campaign_id", "user_id", "lost_reason_id",
-         "won_status"],
+        [
+            ("company_id", "=", company.id),
+            ("create_date", ">=", start),
+            ("create_date", "<=", end),
+        ],
+        [
+            "source_id",
+            "medium_id",
+            "campaign_id",
+            "user_id",
+            "lost_reason_id",
+            "won_status",
+        ],
+        [
+            "source_id",
+            "medium_id",
+            "campaign_id",
+            "user_id",
+            "lost_reason_id",
+            "won_status",
+        ],
         lazy=False,
     )
     pipeline = env["crm.lead"].read_group(
-        [("company_id", "=", company.id), ("won_status", "=", "pending"),
-         ("type", "=", "opportunity")],
+        [
+            ("company_id", "=", company.id),
+            ("won_status", "=", "pending"),
+            ("type", "=", "opportunity"),
+        ],
         ["expected_revenue:sum", "prorated_revenue:sum"],
         ["stage_id"],
     )
     acquisitions = env["crm.customer.acquisition"].read_group(
-        [("company_id", "=", company.id), ("date", ">=", YEAR[0]),
-         ("date", "<=", YEAR[1])],
+        [
+            ("company_id", "=", company.id),
+            ("date", ">=", YEAR[0]),
+            ("date", "<=", YEAR[1]),
+        ],
         ["partner_id"],
         ["partner_id", "campaign_id", "source_id", "date:day"],
         lazy=False,
     )
     partner_ids = [group["partner_id"][0] for group in acquisitions]
     invoices = env["account.move"].read_group(
-        [("commercial_partner_id", "in", partner_ids), ("state", "=", "posted"),
-         ("move_type", "in", ("out_invoice", "out_refund"))],
+        [
+            ("commercial_partner_id", "in", partner_ids),
+            ("state", "=", "posted"),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+        ],
         ["amount_untaxed_signed:sum"],
         ["commercial_partner_id", "invoice_date:month"],
         lazy=False,
     )
     orders = env["pos.order"].read_group(
-        [("partner_id", "in", partner_ids), ("state", "in", ("paid", "done")),
-         ("account_move", "=", False)],
+        [
+            ("partner_id", "in", partner_ids),
+            ("state", "in", ("paid", "done")),
+            ("account_move", "=", False),
+        ],
         ["amount_total:sum", "amount_tax:sum"],
         ["partner_id", "date_order:month"],
         lazy=False,
@@ -355,8 +392,12 @@ def by_read_group(env, company):
     plan = env.ref("crm_closed_loop.account_analytic_plan_marketing")
     column = plan._column_name()
     spend = env["account.analytic.line"].read_group(
-        [(column, "!=", False), ("date", ">=", YEAR[0]), ("date", "<=", YEAR[1]),
-         ("company_id", "=", company.id)],
+        [
+            (column, "!=", False),
+            ("date", ">=", YEAR[0]),
+            ("date", "<=", YEAR[1]),
+            ("company_id", "=", company.id),
+        ],
         ["amount:sum"],
         [column],
     )
@@ -384,8 +425,8 @@ WITH cohort AS (
        AND create_date >= %(start)s AND create_date < %(end)s
 ), acq AS (
     SELECT a.partner_id, a.date,
-           (a.date + make_interval(months => COALESCE(c.crm_attribution_months, 12)))::date
-               AS window_end
+           (a.date + make_interval(
+               months => COALESCE(c.crm_attribution_months, 12)))::date AS window_end
       FROM crm_customer_acquisition a JOIN res_company c ON c.id = a.company_id
      WHERE a.company_id = %(company)s AND a.date BETWEEN %(day_from)s AND %(day_to)s
 ), revenue AS (
@@ -456,8 +497,13 @@ def main(argv):
             cr.commit()
         company = env.ref("base.main_company")
         counts = {}
-        for table in ("crm_lead", "pos_order", "account_move_line",
-                      "crm_customer_acquisition", "account_analytic_line"):
+        for table in (
+            "crm_lead",
+            "pos_order",
+            "account_move_line",
+            "crm_customer_acquisition",
+            "account_analytic_line",
+        ):
             cr.execute(SQL("SELECT COUNT(*) FROM %s", SQL.identifier(table)))
             counts[table] = cr.fetchone()[0]
         print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))

@@ -1,6 +1,10 @@
 from . import (
     test_acquisition,
     test_acquisition_math,
+    test_business_hours,
+    test_contact_events,
+    test_contact_log_wizard,
+    test_followup_sla,
     test_install,
     test_kpi_conversion,
     test_kpi_formulas,
