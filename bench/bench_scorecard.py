@@ -80,18 +80,16 @@ def seed(env, leads, pos_orders, invoice_lines):
     cr.execute(
         SQL(
             """
-            INSERT INTO res_partner (name, active, type, is_company, autopost_bills,
-                                     company_id, create_date, write_date)
-            SELECT 'Bench guest ' || n, TRUE, 'contact', FALSE, 'ask', NULL,
+            INSERT INTO res_partner (id, commercial_partner_id, name, active, type,
+                                     is_company, autopost_bills, create_date,
+                                     write_date)
+            SELECT id, id, 'Bench guest ' || n, TRUE, 'contact', FALSE, 'ask',
                    now(), now()
-              FROM generate_series(1, %s) n
+              FROM (SELECT nextval('res_partner_id_seq') id, n
+                      FROM generate_series(1, %s) n) s
             """,
             partners,
         )
-    )
-    cr.execute(
-        "UPDATE res_partner SET commercial_partner_id = id "
-        "WHERE name LIKE 'Bench guest %' AND commercial_partner_id IS NULL"
     )
     weighted = "weighted_revenue" in env["crm.lead"]._fields
     cr.execute(
@@ -157,7 +155,7 @@ def seed(env, leads, pos_orders, invoice_lines):
         for name, expr in (
             ("first_response_minutes", "(random() * 600)::numeric(10, 1)"),
             ("first_contact_date", "create_date + interval '1 hour'"),
-            ("contact_count", "1 + (id % 4)"),
+            ("contact_count", "1 + mod(id, 4)"),
         )
         if name in env["crm.lead"]._fields and env["crm.lead"]._fields[name].store
     ]
