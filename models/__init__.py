@@ -1,6 +1,6 @@
 from . import (
     account_analytic_account,
-    account_move_kpi,
+    account_move_acquisition,
     crm_closed_loop_kpi,
     crm_closed_loop_lead_report,
     crm_closed_loop_marketing_report,
