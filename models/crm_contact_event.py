@@ -84,4 +84,19 @@ class CrmContactEvent(models.Model):
             if lead:
                 vals.setdefault("company_id", lead.company_id.id or self.env.company.id)
                 vals.setdefault("partner_id", lead.partner_id.id)
-        return super().create(vals_list)
+        events = super().create(vals_list)
+        events.lead_id._update_contact_stats()
+        return events
+
+    def write(self, vals):
+        leads = self.lead_id
+        result = super().write(vals)
+        if {"lead_id", "date", "direction"} & set(vals):
+            (leads | self.lead_id)._update_contact_stats()
+        return result
+
+    def unlink(self):
+        leads = self.lead_id
+        result = super().unlink()
+        leads.exists()._update_contact_stats()
+        return result

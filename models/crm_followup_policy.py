@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from .lib.business_hours import BusinessHours
@@ -82,6 +82,23 @@ class CrmFollowupPolicy(models.Model):
         "A team has one active policy per stage and one default policy.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        policies = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return policies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"team_id", "active", "company_id"} & set(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
     @api.constrains("calendar_id")
     def _check_calendar_has_hours(self):
         for policy in self:
@@ -120,9 +137,17 @@ class CrmFollowupPolicy(models.Model):
         )
 
     @api.model
+    @tools.ormcache()
+    def _policy_team_ids(self):
+        """Teams with an active policy, cached: leads of the other teams (and
+        every lead of a database without policies) cost no query."""
+        return frozenset(team.id for [team] in self._read_group([], ["team_id"]))
+
+    @api.model
     def _policies_for(self, leads):
         """{lead: policy} for the leads that a policy covers."""
-        teams = leads.team_id
+        team_ids = self._policy_team_ids()
+        teams = leads.team_id.filtered(lambda team: team.id in team_ids)
         if not teams:
             return {}
         policies = self.search([("team_id", "in", teams.ids)])

@@ -37,6 +37,14 @@ PERSONAL_MESSAGE_TYPES = ("comment", "email", "email_outgoing")
 MEETING_LOOKBACK = timedelta(days=30)
 
 
+def _may_be_contact(values):
+    """Whether a message about to be created can stand for a contact."""
+    message_type = values.get("message_type")
+    if message_type is None or message_type in PERSONAL_MESSAGE_TYPES:
+        return True
+    return message_type == "notification" and bool(values.get("mail_activity_type_id"))
+
+
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
@@ -45,18 +53,16 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
     contact_event_ids = fields.One2many("crm.contact.event", "lead_id", "Contacts")
     first_contact_date = fields.Datetime(
-        compute="_compute_contact_stats", store=True, index="btree_not_null"
+        readonly=True, copy=False, index="btree_not_null"
     )
     last_contact_date = fields.Datetime(
-        compute="_compute_contact_stats", store=True, index="btree_not_null"
+        readonly=True, copy=False, index="btree_not_null"
     )
-    contact_count = fields.Integer(
-        "Contacts made", compute="_compute_contact_stats", store=True
-    )
+    contact_count = fields.Integer("Contacts made", readonly=True, copy=False)
     last_customer_touch_date = fields.Datetime(
         "Customer's last touch",
-        compute="_compute_contact_stats",
-        store=True,
+        readonly=True,
+        copy=False,
         help="When the customer last wrote to us (e.g. an incoming e-mail).",
     )
     first_response_minutes = fields.Float(
@@ -117,32 +123,20 @@ class CrmLead(models.Model):
     def _message_create(self, values_list):
         messages = super()._message_create(values_list)
         if not self.env.context.get("crm_contact_no_record"):
-            self._record_contacts_from_messages(messages)
+            # Sorting on the values first keeps notifications and tracking free
+            # of any extra query.
+            candidates = [
+                message
+                for message, values in zip(messages, values_list, strict=True)
+                if _may_be_contact(values)
+            ]
+            if candidates:
+                self._record_contacts_from_messages(candidates)
         return messages
 
     # ------------------------------------------------------------------
     # Computes and searches
     # ------------------------------------------------------------------
-
-    @api.depends("contact_event_ids.date", "contact_event_ids.direction")
-    def _compute_contact_stats(self):
-        lead_ids = [lead._origin.id for lead in self if lead._origin.id]
-        stats = {}
-        if lead_ids:
-            groups = self.env["crm.contact.event"]._read_group(
-                [("lead_id", "in", lead_ids)],
-                ["lead_id", "direction"],
-                ["date:min", "date:max", "__count"],
-            )
-            for lead, direction, first, last, count in groups:
-                stats[lead.id, direction] = (first, last, count)
-        for lead in self:
-            first, last, count = stats.get((lead._origin.id, "out"), (False, False, 0))
-            lead.first_contact_date = first
-            lead.last_contact_date = last
-            lead.contact_count = count
-            touch = stats.get((lead._origin.id, "in"))
-            lead.last_customer_touch_date = touch[1] if touch else False
 
     @api.depends(
         "team_id",
@@ -158,7 +152,7 @@ class CrmLead(models.Model):
     def _compute_sla(self):
         now = fields.Datetime.now()
         plans = self._sla_plans()
-        sent = self._sla_sent_rungs()
+        sent = self.filtered(lambda lead: lead in plans)._sla_sent_rungs()
         for lead in self:
             policy, plan = plans.get(lead, (False, None))
             lead.followup_policy_id = policy
@@ -247,6 +241,39 @@ class CrmLead(models.Model):
     # Business logic: contacts
     # ------------------------------------------------------------------
 
+    def _update_contact_stats(self):
+        """Refresh the contact figures from the events, in one grouped query.
+
+        Plain stored fields written here rather than stored computes, so that
+        creating or editing a lead costs no extra query.
+        """
+        stats = {}
+        if self.ids:
+            groups = (
+                self.env["crm.contact.event"]
+                .sudo()
+                ._read_group(
+                    [("lead_id", "in", self.ids)],
+                    ["lead_id", "direction"],
+                    ["date:min", "date:max", "__count"],
+                )
+            )
+            for lead, direction, first, last, count in groups:
+                stats[lead.id, direction] = (first, last, count)
+        for lead in self:
+            first, last, count = stats.get((lead.id, "out"), (False, False, 0))
+            touch = stats.get((lead.id, "in"))
+            values = {
+                "first_contact_date": first,
+                "last_contact_date": last,
+                "contact_count": count,
+                "last_customer_touch_date": touch[1] if touch else False,
+            }
+            if any(lead[name] != value for name, value in values.items()):
+                # sudo: crm.lead - the figures follow the events, whoever
+                # recorded them (a customer's e-mail has no user)
+                lead.sudo().write(values)
+
     def _record_contacts_from_messages(self, messages):
         root = self.env.ref("base.partner_root", raise_if_not_found=False)
         vals_list = []
@@ -264,6 +291,11 @@ class CrmLead(models.Model):
     @api.model
     def _contact_values_from_message(self, message, root):
         """Values of the contact event a message stands for, or None."""
+        activity_type = message.mail_activity_type_id
+        if message.message_type not in PERSONAL_MESSAGE_TYPES and not (
+            message.message_type == "notification" and activity_type.is_contact_type
+        ):
+            return None
         author = message.author_id
         if not author or author == root:
             return None
@@ -276,16 +308,13 @@ class CrmLead(models.Model):
             "note": (message.preview or "")[:200],
         }
         if message.message_type == "notification":
-            activity_type = message.mail_activity_type_id
-            if user and activity_type.is_contact_type:
-                return values | {
-                    "direction": "out",
-                    "channel": activity_type.contact_channel or "activity",
-                    "user_id": user.id,
-                }
-            return None
-        if message.message_type not in PERSONAL_MESSAGE_TYPES:
-            return None
+            if not user:
+                return None
+            return values | {
+                "direction": "out",
+                "channel": activity_type.contact_channel or "activity",
+                "user_id": user.id,
+            }
         if not user:
             return values | {
                 "direction": "in",
@@ -440,6 +469,9 @@ class CrmLead(models.Model):
         return rows[0][0]
 
     def _sla_process(self, now):
+        # Alert e-mails go through the mail queue: sending them inline would
+        # hold the locked batch for seconds per lead.
+        self = self.with_context(mail_notify_force_send=False)  # noqa: PLW0642
         self._sla_refresh()
         plans = self._sla_plans()
         sent = self._sla_sent_rungs()

@@ -5,6 +5,7 @@ from . import (
     test_contact_events,
     test_contact_log_wizard,
     test_followup_sla,
+    test_followup_workers,
     test_install,
     test_kpi_conversion,
     test_kpi_formulas,
