@@ -50,6 +50,14 @@ class TestContactLogWizard(ContactCase):
         self.assertEqual(next_step.summary, "Confirm the tasting date")
         self.assertIn("Wants to see the garden venue", self.lead.message_ids[0].body)
 
+    def test_button_is_on_the_pipeline_card_and_the_form(self):
+        lead_model = self.env["crm.lead"].with_user(self.sales)
+        for view_type in ("kanban", "form"):
+            arch = lead_model.get_views([(False, view_type)])["views"][view_type][
+                "arch"
+            ]
+            self.assertIn('name="action_log_contact"', arch, view_type)
+
     def test_contact_in_the_future_is_refused(self):
         with self.moment(at(0, 10, 30)):
             wizard = self._open(self.sales)
