@@ -79,7 +79,7 @@ class CrmClosedLoopKpi(models.AbstractModel):
         """
         date_from, date_to = self._parse_period(date_from, date_to)
         companies = self._check_companies(company_ids)
-        team_ids = [int(t) for t in team_ids or []]
+        team_ids = self._ids_argument("team_ids", team_ids)
         if groupby and groupby not in GROUPBY_COLUMNS:
             raise UserError(
                 self.env._(
@@ -145,9 +145,21 @@ class CrmClosedLoopKpi(models.AbstractModel):
             )
         return date_from, date_to
 
+    def _ids_argument(self, name, ids):
+        try:
+            return [int(record_id) for record_id in ids or []]
+        except (TypeError, ValueError) as error:
+            raise UserError(
+                self.env._(
+                    "Give %(name)s as a list of record ids, not %(value)r.",
+                    name=name,
+                    value=ids,
+                )
+            ) from error
+
     def _check_companies(self, company_ids):
         companies = self.env["res.company"].browse(
-            [int(c) for c in company_ids or []] or self.env.company.ids
+            self._ids_argument("company_ids", company_ids) or self.env.company.ids
         )
         foreign = companies - self.env.user.company_ids
         if foreign:

@@ -68,6 +68,15 @@ class TestKpiJsonRpc(HttpCase):
                 }
             )
         self.assertIn("UserError", str(caught.exception))
+        with self.assertRaises(JsonRpcException) as caught:
+            self._call(
+                {
+                    "date_from": "2027-03-01",
+                    "date_to": "2027-03-31",
+                    "company_ids": "all",
+                }
+            )
+        self.assertIn("UserError", str(caught.exception))
         self.authenticate("kpi_rpc_stranger", "kpi_rpc_stranger")
         with self.assertRaises(JsonRpcException) as caught:
             self._call(
