@@ -104,7 +104,7 @@ class CrmClosedLoopMarketingReport(models.Model):
                    a.date AS date,
                    a.date AS document_date,
                    a.company_id AS company_id,
-                   l.team_id AS team_id,
+                   (SELECT l.team_id FROM crm_lead l WHERE l.id = a.lead_id) AS team_id,
                    a.partner_id AS partner_id,
                    a.source_id AS source_id,
                    a.medium_id AS medium_id,
@@ -113,7 +113,6 @@ class CrmClosedLoopMarketingReport(models.Model):
                    1 AS customers,
                    0 AS revenue
               FROM crm_customer_acquisition a
-              LEFT JOIN crm_lead l ON l.id = a.lead_id
             """
         )
 
@@ -129,7 +128,7 @@ class CrmClosedLoopMarketingReport(models.Model):
                    a.date AS date,
                    rev.document_date AS document_date,
                    a.company_id AS company_id,
-                   l.team_id AS team_id,
+                   (SELECT l.team_id FROM crm_lead l WHERE l.id = a.lead_id) AS team_id,
                    a.partner_id AS partner_id,
                    a.source_id AS source_id,
                    a.medium_id AS medium_id,
@@ -139,7 +138,6 @@ class CrmClosedLoopMarketingReport(models.Model):
                    rev.amount AS revenue
               FROM crm_customer_acquisition a
               JOIN res_company rc ON rc.id = a.company_id
-              LEFT JOIN crm_lead l ON l.id = a.lead_id
               CROSS JOIN LATERAL (
                     SELECT (a.date + make_interval(
                                months => COALESCE(rc.crm_attribution_months, %(months)s)
