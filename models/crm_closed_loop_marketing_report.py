@@ -1,0 +1,215 @@
+from odoo import fields, models, tools
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, table_exists
+
+# Months after acquisition during which a customer's revenue is attributed, when
+# the company does not set its own window.
+DEFAULT_ATTRIBUTION_MONTHS = 12
+
+
+class CrmClosedLoopMarketingReport(models.Model):
+    """Marketing spend, customers acquired and their revenue, one row per fact.
+
+    Three kinds of rows share the columns date, company, campaign, channel and
+    medium: ``spend`` (an analytic line of the "Marketing" plan from a posted
+    journal item, supplier credit notes negative), ``acquisition`` (a customer won
+    for the first time) and ``revenue`` (a posted customer invoice or credit note,
+    or a paid POS order that was not invoiced, of an acquired customer within the
+    attribution window, dated on the acquisition). The figures are those of
+    ``crm.customer.acquisition``'s ``get_spend``, ``get_customers_acquired`` and
+    ``get_attributed_revenue``, which the campaign and channel forms show.
+    Summing a column over any filter gives the scorecard's figure for that filter.
+    """
+
+    _name = "crm.closed.loop.marketing.report"
+    _description = "Closed-loop marketing analysis"
+    _auto = False
+    _order = "date desc, id desc"
+
+    kind = fields.Selection(
+        [
+            ("spend", "Spend"),
+            ("acquisition", "Customer acquired"),
+            ("revenue", "Revenue"),
+        ],
+        readonly=True,
+    )
+    date = fields.Date(
+        readonly=True,
+        help="Spend: accounting date. Customer and revenue: acquisition date.",
+    )
+    document_date = fields.Date(
+        readonly=True, help="Date of the journal item, invoice or POS order."
+    )
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    source_id = fields.Many2one("utm.source", string="Channel", readonly=True)
+    medium_id = fields.Many2one("utm.medium", readonly=True)
+    campaign_id = fields.Many2one("utm.campaign", readonly=True)
+    spend = fields.Monetary(
+        readonly=True, currency_field="currency_id", aggregator="sum"
+    )
+    customers = fields.Integer("Customers Acquired", readonly=True, aggregator="sum")
+    revenue = fields.Monetary(
+        "Attributed Revenue",
+        readonly=True,
+        currency_field="currency_id",
+        aggregator="sum",
+    )
+
+    # ------------------------------------------------------------
+    # View parts
+    # ------------------------------------------------------------
+
+    def _marketing_plan(self):
+        return self.env.ref(
+            "crm_closed_loop.account_analytic_plan_marketing", raise_if_not_found=False
+        )
+
+    def _spend_query(self, plan):
+        # Analytic lines carry the company-currency balance of posted journal items
+        # split by distribution: costs negative, supplier credit notes positive.
+        return SQL(
+            """
+            SELECT line.id::bigint * 4 AS id,
+                   'spend' AS kind,
+                   line.date AS date,
+                   line.date AS document_date,
+                   line.company_id AS company_id,
+                   NULL::int AS team_id,
+                   NULL::int AS partner_id,
+                   account.utm_source_id AS source_id,
+                   NULL::int AS medium_id,
+                   account.utm_campaign_id AS campaign_id,
+                   -line.amount AS spend,
+                   0 AS customers,
+                   0 AS revenue
+              FROM account_analytic_line line
+              JOIN account_analytic_account account ON account.id = %(column)s
+              JOIN account_move_line move_line ON move_line.id = line.move_line_id
+             WHERE move_line.parent_state = 'posted'
+               AND account.root_plan_id = %(plan)s
+            """,
+            column=SQL.identifier("line", plan._column_name()),
+            plan=plan.id,
+        )
+
+    def _acquisition_query(self):
+        return SQL(
+            """
+            SELECT a.id::bigint * 4 + 1 AS id,
+                   'acquisition' AS kind,
+                   a.date AS date,
+                   a.date AS document_date,
+                   a.company_id AS company_id,
+                   (SELECT l.team_id FROM crm_lead l WHERE l.id = a.lead_id) AS team_id,
+                   a.partner_id AS partner_id,
+                   a.source_id AS source_id,
+                   a.medium_id AS medium_id,
+                   a.campaign_id AS campaign_id,
+                   0 AS spend,
+                   1 AS customers,
+                   0 AS revenue
+              FROM crm_customer_acquisition a
+            """
+        )
+
+    def _revenue_query(self):
+        # Revenue belongs to the acquisition cohort: its row is dated on the day the
+        # customer was acquired, so a period's revenue is that of the customers
+        # acquired in it, over their attribution window. An invoiced POS order is
+        # counted through its invoice only.
+        return SQL(
+            """
+            SELECT rev.id AS id,
+                   'revenue' AS kind,
+                   a.date AS date,
+                   rev.document_date AS document_date,
+                   a.company_id AS company_id,
+                   (SELECT l.team_id FROM crm_lead l WHERE l.id = a.lead_id) AS team_id,
+                   a.partner_id AS partner_id,
+                   a.source_id AS source_id,
+                   a.medium_id AS medium_id,
+                   a.campaign_id AS campaign_id,
+                   0 AS spend,
+                   0 AS customers,
+                   rev.amount AS revenue
+              FROM crm_customer_acquisition a
+              JOIN res_company rc ON rc.id = a.company_id
+              CROSS JOIN LATERAL (
+                    SELECT (a.date + make_interval(
+                               months => COALESCE(rc.crm_attribution_months, %(months)s)
+                           ))::date AS window_end
+                   ) w
+              JOIN LATERAL (
+                    SELECT am.id::bigint * 4 + 2 AS id,
+                           am.invoice_date AS document_date,
+                           am.amount_untaxed_signed AS amount
+                      FROM account_move am
+                     WHERE am.commercial_partner_id = a.partner_id
+                       AND am.company_id = a.company_id
+                       AND am.state = 'posted'
+                       AND am.move_type IN ('out_invoice', 'out_refund')
+                       AND am.invoice_date >= a.date
+                       AND am.invoice_date < w.window_end
+                    UNION ALL
+                    SELECT po.id::bigint * 4 + 3 AS id,
+                           po.date_order::date AS document_date,
+                           (po.amount_total - po.amount_tax)
+                               / COALESCE(NULLIF(po.currency_rate, 0), 1) AS amount
+                      FROM pos_order po
+                      JOIN res_partner p ON p.id = po.partner_id
+                     WHERE p.commercial_partner_id = a.partner_id
+                       AND po.company_id = a.company_id
+                       AND po.state IN ('paid', 'done')
+                       AND po.account_move IS NULL
+                       AND po.date_order >= a.date
+                       AND po.date_order < w.window_end
+                   ) rev ON TRUE
+            """,
+            months=DEFAULT_ATTRIBUTION_MONTHS,
+        )
+
+    def _view_query(self):
+        parts = [self._acquisition_query(), self._revenue_query()]
+        plan = self._marketing_plan()
+        # On first install the plan is loaded after this view is created; the
+        # data file that loads it calls init() again.
+        if plan:
+            parts.append(self._spend_query(plan))
+        return SQL(
+            """
+            SELECT f.id,
+                   f.kind, f.date, f.document_date, f.company_id, c.currency_id,
+                   f.team_id,
+                   f.partner_id, f.source_id, f.medium_id, f.campaign_id,
+                   f.spend, f.customers, f.revenue
+              FROM (%s) f
+              JOIN res_company c ON c.id = f.company_id
+            """,
+            SQL(" UNION ALL ").join(parts),
+        )
+
+    def _sources_ready(self):
+        cr = self.env.cr
+        return (
+            table_exists(cr, "crm_customer_acquisition")
+            and column_exists(cr, "res_company", "crm_attribution_months")
+            and column_exists(cr, "account_analytic_account", "utm_campaign_id")
+        )
+
+    def init(self):
+        # Models of this addon are set up in import order; when this view comes
+        # first on install, the data file calls init() again once all exist.
+        if not self._sources_ready():
+            return
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                self._view_query(),
+            )
+        )
