@@ -7,6 +7,8 @@
     "license": "LGPL-3",
     "depends": ["crm", "account", "point_of_sale"],
     "data": [
+        "security/crm_closed_loop_groups.xml",
         "security/ir.model.access.csv",
+        "security/crm_closed_loop_kpi_rules.xml",
     ],
 }

@@ -1,0 +1,433 @@
+import datetime
+from collections import defaultdict
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from .lib import kpi_formulas as kf
+
+# Business minutes within which a first response counts as "within target" when
+# no value is configured (system parameter below).
+DEFAULT_RESPONSE_TARGET_MINUTES = 60
+RESPONSE_TARGET_PARAM = "crm_closed_loop.kpi_response_target_minutes"
+
+# Groupings accepted by get_kpis(groupby=...): name -> report column.
+GROUPBY_COLUMNS = {
+    "source": "source_id",
+    "medium": "medium_id",
+    "campaign": "campaign_id",
+    "user": "user_id",
+    "team": "team_id",
+}
+# Groupings that marketing figures (spend, customers, revenue) can follow.
+MARKETING_GROUPBYS = ("source", "medium", "campaign")
+
+# Groups that see the whole scorecard; everyone else sees their own leads only.
+FULL_SCORECARD_GROUPS = (
+    "sales_team.group_sale_manager",
+    "crm_closed_loop.group_marketing",
+    "account.group_account_readonly",
+)
+
+
+class CrmClosedLoopKpi(models.AbstractModel):
+    """The one KPI engine of the closed loop.
+
+    ``get_kpis`` is the public read API: the scorecard report, the pivot-backed
+    figures, the weekly e-mail, the digest and the campaign and channel buttons all
+    call it. It runs a handful of aggregate queries on the two analysis views
+    (``crm.closed.loop.lead.report`` and ``crm.closed.loop.marketing.report``) with
+    the caller's access rights, and leaves the arithmetic to
+    ``models/lib/kpi_formulas.py``.
+    """
+
+    _name = "crm.closed.loop.kpi"
+    _description = "Closed-loop KPI engine"
+
+    # ------------------------------------------------------------
+    # Public API
+    # ------------------------------------------------------------
+
+    @api.model
+    def get_kpis(self, date_from, date_to, company_ids, team_ids=None, groupby=None):
+        """Return the scorecard's KPIs for a period as plain, JSON-ready data.
+
+        :param date_from: first day of the period (``date`` or ``"YYYY-MM-DD"``),
+            or ``None`` for no lower bound
+        :param date_to: last day of the period, inclusive, or ``None``
+        :param company_ids: ids of the companies to cover (all must share one
+            currency); empty means the current company
+        :param team_ids: optional ids of sales teams; filters leads, customers and
+            revenue (spend is not split by team)
+        :param groupby: optional ``"source"``, ``"medium"``, ``"campaign"``,
+            ``"user"`` or ``"team"``: adds ``rows``, the cohort and (for the first
+            three) the marketing figures per value
+        :return: a dict of numbers, strings, lists and ``None`` (see README,
+            "KPI formulas"); rates are fractions (0.3 for 30 %), money is in the
+            companies' currency, ``None`` means "not defined", never zero
+        """
+        date_from, date_to = self._parse_period(date_from, date_to)
+        companies = self._check_companies(company_ids)
+        team_ids = [int(t) for t in team_ids or []]
+        if groupby and groupby not in GROUPBY_COLUMNS:
+            raise UserError(
+                self.env._(
+                    "Unknown grouping %(groupby)s; use one of %(allowed)s.",
+                    groupby=groupby,
+                    allowed=", ".join(GROUPBY_COLUMNS),
+                )
+            )
+        lead_domain = self._lead_domain(date_from, date_to, companies, team_ids)
+        cohort = self._read_cohort(lead_domain, groupby)
+        target = self._response_target()
+        response = self._read_response(lead_domain, target)
+        result = {
+            "period": {
+                "date_from": date_from and date_from.isoformat(),
+                "date_to": date_to and date_to.isoformat(),
+            },
+            "company_ids": companies.ids,
+            "team_ids": team_ids,
+            "currency": companies[:1].currency_id.name,
+            "scope": "all" if self._has_full_scorecard() else "own",
+            "leads": self._leads_section(cohort),
+            "conversion": kf.conversion_row(*cohort["total"]),
+            "lost_reasons": cohort["lost_reasons"],
+            "response": response["total"],
+            "pipeline": self._read_pipeline(companies, team_ids),
+            "salespeople": self._salespeople_section(cohort, response),
+            "marketing": None,
+        }
+        money = None
+        if self.env["crm.closed.loop.marketing.report"].has_access("read"):
+            result["marketing"], money = self._read_marketing(
+                date_from, date_to, companies, team_ids
+            )
+        if groupby:
+            result["groupby"] = groupby
+            result["rows"] = self._grouped_rows(cohort, money, groupby)
+        return result
+
+    # ------------------------------------------------------------
+    # Arguments
+    # ------------------------------------------------------------
+
+    def _parse_period(self, date_from, date_to):
+        try:
+            date_from = fields.Date.to_date(date_from) if date_from else None
+            date_to = fields.Date.to_date(date_to) if date_to else None
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "Give the period's dates as YYYY-MM-DD (%(error)s).", error=error
+                )
+            ) from error
+        if date_from and date_to and date_from > date_to:
+            raise UserError(
+                self.env._(
+                    "The period starts on %(start)s, after its end %(end)s.",
+                    start=date_from,
+                    end=date_to,
+                )
+            )
+        return date_from, date_to
+
+    def _check_companies(self, company_ids):
+        companies = self.env["res.company"].browse(
+            [int(c) for c in company_ids or []] or self.env.company.ids
+        )
+        foreign = companies - self.env.user.company_ids
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "You have no access to the companies %(ids)s.", ids=foreign.ids
+                )
+            )
+        if len(companies.currency_id) > 1:
+            raise UserError(
+                self.env._(
+                    "The companies %(names)s keep their books in different "
+                    "currencies; choose companies that share one.",
+                    names=", ".join(companies.mapped("name")),
+                )
+            )
+        return companies
+
+    def _has_full_scorecard(self):
+        return any(self.env.user.has_group(group) for group in FULL_SCORECARD_GROUPS)
+
+    def _response_target(self):
+        # sudo: ir.config_parameter - the target is a company-wide setting any
+        # reader of the scorecard needs
+        value = self.env["ir.config_parameter"].sudo().get_param(RESPONSE_TARGET_PARAM)
+        try:
+            return float(value) if value else float(DEFAULT_RESPONSE_TARGET_MINUTES)
+        except ValueError:
+            return float(DEFAULT_RESPONSE_TARGET_MINUTES)
+
+    def _utc_bounds(self, date_from, date_to):
+        """The period's days in the user's time zone, as naive UTC datetimes."""
+        tz = pytz.timezone(self.env.user.tz or "UTC")
+
+        def to_utc(day):
+            local = tz.localize(datetime.datetime.combine(day, datetime.time.min))
+            return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+        start = to_utc(date_from) if date_from else None
+        end = to_utc(date_to + datetime.timedelta(days=1)) if date_to else None
+        return start, end
+
+    def _lead_domain(self, date_from, date_to, companies, team_ids):
+        start, end = self._utc_bounds(date_from, date_to)
+        domain = Domain("company_id", "in", companies.ids)
+        if start:
+            domain &= Domain("create_date", ">=", start)
+        if end:
+            domain &= Domain("create_date", "<", end)
+        if team_ids:
+            domain &= Domain("team_id", "in", team_ids)
+        return domain
+
+    # ------------------------------------------------------------
+    # Queries
+    # ------------------------------------------------------------
+
+    def _read_cohort(self, domain, groupby):
+        """Lead counts of the cohort, rolled up from one grouped query."""
+        extra = [GROUPBY_COLUMNS[groupby]] if groupby in ("team",) else []
+        groups = self.env["crm.closed.loop.lead.report"]._read_group(
+            domain,
+            groupby=[
+                "source_id",
+                "medium_id",
+                "campaign_id",
+                "user_id",
+                "lost_reason_id",
+                *extra,
+            ],
+            aggregates=[
+                "__count",
+                "won_count:sum",
+                "lost_count:sum",
+                "contact_count:sum",
+                "contacted_count:sum",
+            ],
+        )
+        total = [0, 0, 0]
+        by = {name: defaultdict(lambda: [0, 0, 0, 0, 0]) for name in GROUPBY_COLUMNS}
+        lost_reasons = defaultdict(int)
+        for row in groups:
+            source, medium, campaign, user, reason, *rest = row[: 5 + len(extra)]
+            count, won, lost, contacts, contacted = row[5 + len(extra) :]
+            keys = {
+                "source": source,
+                "medium": medium,
+                "campaign": campaign,
+                "user": user,
+                "team": rest[0] if rest else None,
+            }
+            for name, record in keys.items():
+                bucket = by[name][record]
+                for index, value in enumerate((count, won, lost, contacts, contacted)):
+                    bucket[index] += value
+            total[0] += count
+            total[1] += won
+            total[2] += lost
+            if lost:
+                lost_reasons[reason] += lost
+        return {"total": total, "by": by, "lost_reasons": self._lost_rows(lost_reasons)}
+
+    def _lost_rows(self, lost_reasons):
+        rows = [
+            {
+                "id": reason.id or None,
+                "name": reason.name if reason else self.env._("No reason given"),
+                "count": count,
+            }
+            for reason, count in lost_reasons.items()
+        ]
+        total = sum(row["count"] for row in rows)
+        for row in rows:
+            row["share"] = kf.finite_or_none(kf.ratio(row["count"], total))
+        return sorted(rows, key=lambda row: (-row["count"], row["name"]))
+
+    def _read_response(self, domain, target):
+        """First-response time per salesperson and overall, in one query."""
+        model = self.env["crm.closed.loop.lead.report"]
+        query = model._search(domain)
+        user_column = model._field_to_sql(model._table, "user_id", query)
+        minutes = model._field_to_sql(model._table, "first_response_minutes", query)
+        query.add_where(SQL("%s IS NOT NULL", minutes))
+        query.groupby = SQL("GROUPING SETS ((%s), ())", user_column)
+        rows = self.env.execute_query(
+            query.select(
+                SQL("GROUPING(%s) = 1", user_column),
+                user_column,
+                SQL("COUNT(*)"),
+                SQL("COUNT(*) FILTER (WHERE %s <= %s)", minutes, target),
+                SQL("AVG(%s)", minutes),
+                SQL("percentile_cont(0.5) WITHIN GROUP (ORDER BY %s)", minutes),
+            )
+        )
+        result = {"total": kf.response_row(0, 0, None, None, target), "by_user": {}}
+        for is_total, user_id, contacted, within, average, median in rows:
+            row = kf.response_row(contacted, within, average, median, target)
+            if is_total:
+                result["total"] = row
+            else:
+                result["by_user"][user_id] = row
+        return result
+
+    def _read_pipeline(self, companies, team_ids):
+        """Open opportunities now, per stage: count, expected and weighted revenue."""
+        domain = Domain("company_id", "in", companies.ids) & Domain(
+            "is_open_opportunity", "=", True
+        )
+        if team_ids:
+            domain &= Domain("team_id", "in", team_ids)
+        groups = self.env["crm.closed.loop.lead.report"]._read_group(
+            domain,
+            groupby=["stage_id"],
+            aggregates=["__count", "expected_revenue:sum", "weighted_revenue:sum"],
+            order="stage_id",
+        )
+        stages = [
+            {
+                "id": stage.id or None,
+                "name": stage.name or self.env._("No stage"),
+                "count": count,
+                "expected_revenue": kf.finite_or_none(expected),
+                "weighted_revenue": kf.finite_or_none(weighted),
+            }
+            for stage, count, expected, weighted in groups
+        ]
+        return {
+            "stages": stages,
+            "count": sum(s["count"] for s in stages),
+            "expected_revenue": kf.finite_or_none(
+                sum(s["expected_revenue"] or 0.0 for s in stages)
+            ),
+            "weighted_revenue": kf.finite_or_none(
+                sum(s["weighted_revenue"] or 0.0 for s in stages)
+            ),
+        }
+
+    def _marketing_domain(self, date_from, date_to, companies, team_ids):
+        domain = Domain("company_id", "in", companies.ids)
+        if date_from:
+            domain &= Domain("date", ">=", date_from)
+        if date_to:
+            domain &= Domain("date", "<=", date_to)
+        if team_ids:
+            # Spend belongs to no team: it stays in, customers and revenue follow
+            # the team of the lead that won the customer.
+            domain &= Domain("kind", "=", "spend") | Domain("team_id", "in", team_ids)
+        return domain
+
+    def _read_marketing(self, date_from, date_to, companies, team_ids):
+        """Spend, customers acquired and attributed revenue by channel and campaign."""
+        groups = self.env["crm.closed.loop.marketing.report"]._read_group(
+            self._marketing_domain(date_from, date_to, companies, team_ids),
+            groupby=["source_id", "medium_id", "campaign_id"],
+            aggregates=["spend:sum", "customers:sum", "revenue:sum"],
+        )
+        totals = [0.0, 0, 0.0]
+        by = {name: defaultdict(lambda: [0.0, 0, 0.0]) for name in MARKETING_GROUPBYS}
+        for source, medium, campaign, spend, customers, revenue in groups:
+            values = (spend or 0.0, customers or 0, revenue or 0.0)
+            for name, record in (
+                ("source", source),
+                ("medium", medium),
+                ("campaign", campaign),
+            ):
+                bucket = by[name][record]
+                for index, value in enumerate(values):
+                    bucket[index] += value
+            for index, value in enumerate(values):
+                totals[index] += value
+        result = kf.marketing_row(*totals)
+        result["by_source"] = self._marketing_rows(by["source"])
+        result["by_campaign"] = self._marketing_rows(by["campaign"])
+        result["by_medium"] = self._marketing_rows(by["medium"])
+        return result, by
+
+    def _marketing_rows(self, buckets):
+        rows = []
+        for record, (spend, customers, revenue) in buckets.items():
+            row = {"id": record.id or None, "name": self._label(record)}
+            row.update(kf.marketing_row(spend, customers, revenue))
+            rows.append(row)
+        return sorted(rows, key=lambda row: (-(row["spend"] or 0.0), row["name"]))
+
+    # ------------------------------------------------------------
+    # Sections
+    # ------------------------------------------------------------
+
+    def _label(self, record):
+        return record.display_name if record else self.env._("Not set")
+
+    def _leads_section(self, cohort):
+        section = {"total": cohort["total"][0]}
+        for name in ("source", "medium", "campaign"):
+            rows = [
+                {
+                    "id": record.id or None,
+                    "name": self._label(record),
+                    "count": values[0],
+                    "won": values[1],
+                    "conversion_rate": kf.finite_or_none(
+                        kf.conversion_rate(values[1], values[0])
+                    ),
+                }
+                for record, values in cohort["by"][name].items()
+            ]
+            section[f"by_{name}"] = sorted(
+                rows, key=lambda row: (-row["count"], row["name"])
+            )
+        return section
+
+    def _salespeople_section(self, cohort, response):
+        rows = []
+        for user, (count, won, lost, contacts, contacted) in cohort["by"][
+            "user"
+        ].items():
+            timing = response["by_user"].get(
+                user.id or None, kf.response_row(0, 0, None, None, None)
+            )
+            rows.append(
+                {
+                    "user_id": user.id or None,
+                    "name": self._label(user),
+                    "leads": count,
+                    "contacted": contacted,
+                    "contacts": contacts,
+                    "won": won,
+                    "lost": lost,
+                    "conversion_rate": kf.finite_or_none(
+                        kf.conversion_rate(won, count)
+                    ),
+                    "win_rate": kf.finite_or_none(kf.win_rate(won, lost)),
+                    "median_response_minutes": timing["median_minutes"],
+                    "average_response_minutes": timing["average_minutes"],
+                    "within_target_rate": timing["within_target_rate"],
+                }
+            )
+        return sorted(rows, key=lambda row: (-row["leads"], row["name"]))
+
+    def _grouped_rows(self, cohort, money, groupby):
+        buckets = cohort["by"][groupby]
+        with_money = money is not None and groupby in MARKETING_GROUPBYS
+        money = money[groupby] if with_money else {}
+        rows = []
+        for record in set(buckets) | set(money):
+            count, won, lost = buckets.get(record, [0, 0, 0])[:3]
+            row = {"id": record.id or None, "name": self._label(record)}
+            row.update(kf.conversion_row(count, won, lost))
+            if with_money:
+                row.update(kf.marketing_row(*money.get(record, (0.0, 0, 0.0))))
+            rows.append(row)
+        return sorted(rows, key=lambda row: (-row["leads"], row["name"]))

@@ -1,0 +1,92 @@
+import datetime
+import json
+
+from odoo.tests import tagged
+
+from .kpi_common import KpiCase
+
+
+@tagged("post_install", "-at_install")
+class TestKpiConversion(KpiCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.reasons = cls.env["crm.lost.reason"].create(
+            [
+                {"name": "Too expensive"},
+                {"name": "Date taken"},
+                {"name": "Chose another venue"},
+                {"name": "No reply"},
+            ]
+        )
+
+    def _march_cohort(self):
+        march = datetime.date(2027, 3, 10)
+        won = self.env["crm.lead"]
+        for index in range(3):
+            won |= self.make_lead(march, name=f"Won {index}", source_id=self.source.id)
+        won.action_set_won()
+        lost = self.env["crm.lead"]
+        for reason in self.reasons:
+            lead = self.make_lead(march, name=f"Lost {reason.name}")
+            lead.action_set_lost(lost_reason_id=reason.id)
+            lost |= lead
+        opened = self.env["crm.lead"]
+        for index in range(3):
+            opened |= self.make_lead(
+                march, name=f"Open {index}", expected_revenue=1000 * (index + 1)
+            )
+        # Outside the cohort: created in February and in April.
+        self.make_lead(datetime.date(2027, 2, 27)).action_set_won()
+        self.make_lead(datetime.date(2027, 4, 1)).action_set_lost()
+        return won, lost, opened
+
+    def test_case1_conversion_win_rate_and_lost_reasons(self):
+        _won, lost, _opened = self._march_cohort()
+        self.assertFalse(any(lost.mapped("active")), "lost leads are archived")
+        kpis = self.march_kpis(user=self.manager)
+        conversion = kpis["conversion"]
+        self.assertEqual(conversion["leads"], 10)
+        self.assertEqual(conversion["won"], 3)
+        self.assertEqual(conversion["lost"], 4)
+        self.assertEqual(conversion["open"], 3)
+        self.assertAlmostEqual(conversion["conversion_rate"], 0.3)
+        self.assertAlmostEqual(conversion["win_rate"], 3 / 7)
+        reasons = {row["name"]: row["count"] for row in kpis["lost_reasons"]}
+        self.assertEqual(reasons, dict.fromkeys(self.reasons.mapped("name"), 1))
+        by_source = {row["name"]: row["count"] for row in kpis["leads"]["by_source"]}
+        self.assertEqual(by_source["Bridal fair"], 3)
+        self.assertEqual(sum(by_source.values()), 10)
+        # Plain data: it survives a JSON round trip unchanged.
+        self.assertEqual(json.loads(json.dumps(kpis)), kpis)
+
+    def test_no_leads_gives_no_rate(self):
+        kpis = self.march_kpis(user=self.manager)
+        self.assertEqual(kpis["conversion"]["leads"], 0)
+        self.assertIsNone(kpis["conversion"]["conversion_rate"])
+        self.assertIsNone(kpis["conversion"]["win_rate"])
+        self.assertIsNone(kpis["response"]["median_minutes"])
+        self.assertIsNone(kpis["response"]["within_target_rate"])
+
+    def test_pipeline_by_stage_counts_open_opportunities(self):
+        _won, _lost, opened = self._march_cohort()
+        pipeline = self.march_kpis(user=self.manager)["pipeline"]
+        self.assertEqual(pipeline["count"], 3)
+        self.assertEqual(pipeline["expected_revenue"], 6000)
+        stage = pipeline["stages"][0]
+        self.assertEqual(stage["id"], self.open_stage.id)
+        self.assertAlmostEqual(
+            stage["weighted_revenue"],
+            sum(lead.expected_revenue * lead.probability / 100 for lead in opened),
+            places=2,
+        )
+
+    def test_groupby_source_and_salespeople(self):
+        self._march_cohort()
+        kpis = self.march_kpis(user=self.manager, groupby="source")
+        rows = {row["name"]: row for row in kpis["rows"]}
+        self.assertEqual(rows["Bridal fair"]["leads"], 3)
+        self.assertAlmostEqual(rows["Bridal fair"]["conversion_rate"], 1.0)
+        people = {row["user_id"]: row for row in kpis["salespeople"]}
+        self.assertEqual(people[self.salesman.id]["leads"], 10)
+        self.assertEqual(people[self.salesman.id]["won"], 3)
