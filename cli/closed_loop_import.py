@@ -70,7 +70,8 @@ class ClosedLoopImport(Command):
             def progress(done, total):
                 # One batch is in: keep it even if a later batch fails.
                 cr.commit()
-                print(f"  {done}/{total}", end="\r", file=sys.stderr, flush=True)
+                end = "\r" if sys.stderr.isatty() else "\n"
+                print(f"  {done}/{total}", end=end, file=sys.stderr, flush=True)
 
             for dataset in datasets:
                 started = time.monotonic()

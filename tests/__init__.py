@@ -1,1 +1,6 @@
-from . import test_install, test_kpi_conversion
+from . import (
+    test_install,
+    test_kpi_conversion,
+    test_real_data_clean,
+    test_real_data_import,
+)
