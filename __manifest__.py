@@ -10,5 +10,12 @@
         "security/crm_closed_loop_groups.xml",
         "security/ir.model.access.csv",
         "security/crm_closed_loop_kpi_rules.xml",
+        "security/crm_customer_acquisition_security.xml",
+        "data/account_analytic_plan_data.xml",
+        "views/account_analytic_account_views.xml",
+        "views/crm_customer_acquisition_views.xml",
+        "views/res_config_settings_acquisition_views.xml",
+        "views/utm_campaign_acquisition_views.xml",
+        "views/utm_source_acquisition_views.xml",
     ],
 }

@@ -1,6 +1,14 @@
 from . import (
+    account_analytic_account,
     crm_closed_loop_import,
     crm_closed_loop_kpi,
     crm_closed_loop_lead_report,
     crm_closed_loop_marketing_report,
+    crm_customer_acquisition,
+    crm_lead_acquisition,
+    res_company_acquisition,
+    res_config_settings_acquisition,
+    utm_acquisition_mixin,
+    utm_campaign_acquisition,
+    utm_source_acquisition,
 )
