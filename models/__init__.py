@@ -1,4 +1,3 @@
-from . import (
     account_analytic_account,
     crm_closed_loop_import,
     crm_closed_loop_kpi,
@@ -12,3 +11,5 @@ from . import (
     utm_campaign_acquisition,
     utm_source_acquisition,
 )
+from . import (
+from . import crm_lead_probability, crm_stage, res_company, res_config_settings

@@ -1,4 +1,3 @@
-from . import (
     test_acquisition,
     test_acquisition_math,
     test_install,
@@ -7,3 +6,5 @@ from . import (
     test_real_data_clean,
     test_real_data_import,
 )
+from . import (
+from . import test_install, test_probability_lib, test_stage_probability

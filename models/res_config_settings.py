@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    crm_probability_source = fields.Selection(
+        related="company_id.crm_probability_source", readonly=False
+    )
