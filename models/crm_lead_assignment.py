@@ -1,0 +1,335 @@
+import logging
+import time
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+FIRST_CONTACT_ACTIVITY = "crm_closed_loop.mail_activity_type_first_contact"
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    assignment_rule_id = fields.Many2one(
+        "crm.assignment.rule",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        index="btree_not_null",
+    )
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if self.env.context.get("import_file") and not self.env.context.get(
+            "default_user_id"
+        ):
+            # An import fills the salesperson with the importer by default,
+            # which is nobody's choice: where the rules apply, such rows arrive
+            # unowned and the rules pick the owner.
+            vals_list = [
+                vals
+                if "user_id" in vals or not self._closed_loop_vals_in_scope(vals)
+                else {**vals, "user_id": False}
+                for vals in vals_list
+            ]
+        leads = super().create(vals_list)
+        if not self.env.context.get("closed_loop_no_assign"):
+            leads.filtered(lambda lead: not lead.user_id)._closed_loop_assign()
+        return leads
+
+    # ------------------------------------------------------------
+    # ASSIGNMENT
+    # ------------------------------------------------------------
+
+    def _closed_loop_assign(self):
+        """Assign the leads in ``self`` by the assignment rules.
+
+        Public hook, called at creation for every channel and by the sweeper.
+        Only open, active leads without a salesperson whose company uses the
+        rules (or whose team has a fallback owner) are touched; a lead that
+        arrives with a salesperson keeps them. Each assignment is logged in
+        ``crm.assignment.log`` and in the chatter, and the assignee gets a
+        "first contact" activity and a notification.
+
+        :return: the ``crm.assignment.log`` records created
+        """
+        # sudo: crm.lead - assignment acts for the company, whoever created the
+        # lead (a portal author, the mail gateway, a salesperson limited to
+        # their own leads)
+        leads = self.sudo()._closed_loop_in_scope()
+        Log = self.env["crm.assignment.log"].sudo()
+        if not leads:
+            return Log
+        now = fields.Datetime.now()
+        assignments = []
+        for company, company_leads in leads.grouped(
+            lambda lead: lead._closed_loop_company()
+        ).items():
+            assignments += company_leads._closed_loop_assign_in_company(company, now)
+        if not assignments:
+            return Log
+        logs = Log.create(
+            [
+                {
+                    "date": now,
+                    "lead_id": lead.id,
+                    "rule_id": rule.id,
+                    "method": method,
+                    "user_id": user.id,
+                    "team_id": team.id,
+                    "company_id": company.id,
+                    "reason": reason,
+                }
+                for lead, user, team, rule, method, reason, company in assignments
+            ]
+        )
+        self._closed_loop_apply(assignments)
+        return logs
+
+    def _closed_loop_company(self):
+        self.ensure_one()
+        return self.company_id or self.team_id.company_id or self.env.company
+
+    @api.model
+    def _closed_loop_companies_with_rules(self):
+        return self.env["crm.assignment.rule"]._get_companies_using_rules()
+
+    @api.model
+    def _closed_loop_vals_in_scope(self, vals):
+        team = self.env["crm.team"].browse(vals.get("team_id"))
+        company_id = vals.get("company_id") or team.company_id.id or self.env.company.id
+        if company_id in self._closed_loop_companies_with_rules():
+            return True
+        # sudo: crm.team - the fallback owner decides the scope, whoever imports
+        return bool(team.sudo().assignment_fallback_user_id)
+
+    def _closed_loop_in_scope(self):
+        """The leads of ``self`` that the rules may assign now."""
+        companies = self._closed_loop_companies_with_rules()
+        return self.filtered(
+            lambda lead: (
+                lead.active
+                and not lead.user_id
+                and lead.won_status == "pending"
+                and (
+                    lead._closed_loop_company().id in companies
+                    or lead.team_id.assignment_fallback_user_id
+                )
+            )
+        )
+
+    def _closed_loop_assign_in_company(self, company, now):
+        """Pick an owner for each lead of ``self`` (all of ``company``).
+
+        Rules are tried in sequence; a rule whose pool has nobody available
+        passes its leads on to the next rule. What no rule places goes to the
+        fallback owner of the first matching rule's team, else of the lead's
+        own team. Returns (lead, user, team, rule, method, reason, company)
+        tuples.
+        """
+        rules = self.env["crm.assignment.rule"].search(
+            [("company_id", "=", company.id)]
+        )
+        pending = self
+        first_team = {}
+        assignments = []
+        for rule in rules:
+            if not pending:
+                break
+            matched = self.search(
+                Domain("id", "in", pending.ids) & rule._get_lead_domain(), order="id"
+            )
+            if not matched:
+                continue
+            for lead in matched:
+                first_team.setdefault(lead.id, rule.team_id)
+            user_ids, reason = rule._pick_users(len(matched), now)
+            users = self.env["res.users"].browse(user_ids)
+            for lead, user in zip(matched, users, strict=False):
+                assignments.append(
+                    (lead, user, rule.team_id, rule, rule.method, reason, company)
+                )
+            pending -= matched[: len(user_ids)]
+        for lead in pending:
+            team = first_team.get(lead.id) or lead.team_id
+            owner = team.assignment_fallback_user_id
+            if (
+                owner
+                and owner.active
+                and not owner.share
+                and company in owner.company_ids
+            ):
+                reason = self.env._(
+                    "no assignment rule had a salesperson for it: fallback owner "
+                    "of %(team)s",
+                    team=team.name,
+                )
+                assignments.append(
+                    (
+                        lead,
+                        owner,
+                        team,
+                        self.env["crm.assignment.rule"],
+                        "fallback",
+                        reason,
+                        company,
+                    )
+                )
+        return assignments
+
+    def _closed_loop_apply(self, assignments):
+        """Write the owners, then the chatter notes, activities and notices."""
+        groups = defaultdict(list)
+        for lead, user, team, rule, *_rest in assignments:
+            groups[user, team, rule].append(lead.id)
+        # The assignee hears of it once per batch below, not once per lead.
+        quiet = self.with_context(
+            mail_auto_subscribe_no_notify=True, mail_activity_quick_update=True
+        )
+        # The assignment note below says who got the lead and why; a tracking
+        # message on top would cost one more message per lead for nothing.
+        untracked = quiet.with_context(tracking_disable=True)
+        for (user, team, rule), lead_ids in groups.items():
+            untracked.browse(lead_ids).write(
+                {"user_id": user.id, "team_id": team.id, "assignment_rule_id": rule.id}
+            )
+        method_labels = dict(
+            self.env["crm.assignment.log"]
+            ._fields["method"]
+            ._description_selection(self.env)
+        )
+        bodies = {}
+        by_user = defaultdict(list)
+        for lead, user, team, rule, method, reason, _company in assignments:
+            bodies[lead.id] = Markup(
+                "<p>%s</p><ul><li>%s</li><li>%s</li><li>%s</li><li>%s</li></ul>"
+            ) % (
+                self.env._("Assigned to %(user)s", user=user.name),
+                self.env._("Team: %(team)s", team=team.name),
+                self.env._("Rule: %(rule)s", rule=rule.name or "-"),
+                self.env._("Method: %(method)s", method=method_labels[method]),
+                self.env._("Reason: %(reason)s", reason=reason),
+            )
+            by_user[user].append(lead.id)
+        self.browse(list(bodies))._message_log_batch(bodies=bodies)
+        for user, lead_ids in by_user.items():
+            user_leads = quiet.browse(lead_ids)
+            user_leads.activity_schedule(
+                FIRST_CONTACT_ACTIVITY,
+                user_id=user.id,
+                date_deadline=fields.Date.today(),
+            )
+            user_leads._closed_loop_notify(user)
+
+    def _closed_loop_notify(self, user):
+        """One notice to ``user`` for the leads of ``self`` just assigned."""
+        names = Markup("").join(
+            Markup("<li>%s</li>") % name for name in self[:20].mapped("name")
+        )
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._(
+                "%(count)s new lead(s) assigned to you, each with a first contact "
+                "activity:",
+                count=len(self),
+            ),
+            names,
+        )
+        self[:1].message_notify(
+            partner_ids=user.partner_id.ids,
+            subject=self.env._("New lead(s) assigned to you"),
+            body=body,
+        )
+
+    # ------------------------------------------------------------
+    # SWEEPER
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_assign_unowned(self, batch_size=500):
+        """Assign every open lead left without an owner, whatever its age."""
+        started = time.monotonic()
+        last_id, seen, assigned = 0, 0, 0
+        while True:
+            leads, logs = self._closed_loop_sweep(last_id, batch_size)
+            if not leads:
+                break
+            last_id = max(leads.ids)
+            seen += len(leads)
+            assigned += len(logs)
+            remaining = self._closed_loop_unowned_count(last_id)
+            if not self.env["ir.cron"]._commit_progress(
+                len(leads), remaining=remaining
+            ):
+                break
+        _logger.info(
+            "Lead sweeper: %s unowned leads looked at, %s assigned in %.2fs",
+            seen,
+            assigned,
+            time.monotonic() - started,
+        )
+
+    @api.model
+    def _closed_loop_sweep(self, after_id=0, limit=500):
+        """One sweeper batch: the unowned leads after ``after_id``, assigned.
+
+        Returns (leads looked at, logs). Leads no rule or fallback owner takes
+        stay unowned and are looked at again by the next run, which changes
+        nothing for them until a rule does.
+        """
+        leads = self._closed_loop_unowned_batch(after_id, limit)
+        return leads, leads._closed_loop_assign()
+
+    @api.model
+    def _closed_loop_unowned_where(self, after_id):
+        companies = list(self._closed_loop_companies_with_rules())
+        # sudo: crm.team - the sweeper looks at every team of the database
+        teams = (
+            self.env["crm.team"]
+            .sudo()
+            .search([("assignment_fallback_user_id", "!=", False)])
+        )
+        return SQL(
+            "active AND user_id IS NULL AND won_status = 'pending' AND id > %s"
+            " AND (company_id IS NULL OR company_id = ANY(%s) OR team_id = ANY(%s))",
+            after_id,
+            companies,
+            teams.ids,
+        )
+
+    @api.model
+    def _closed_loop_unowned_batch(self, after_id, limit):
+        """The next ``limit`` unowned open leads after ``after_id``, locked.
+
+        SKIP LOCKED leaves the leads another worker is assigning (a parallel
+        sweeper, a create in flight) to that worker.
+        """
+        self.flush_model(["active", "user_id", "won_status", "company_id", "team_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM crm_lead WHERE %s ORDER BY id LIMIT %s"
+                " FOR UPDATE SKIP LOCKED",
+                self._closed_loop_unowned_where(after_id),
+                limit,
+            )
+        )
+        return self.browse(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
+    def _closed_loop_unowned_count(self, after_id):
+        self.env.cr.execute(
+            SQL(
+                "SELECT COUNT(*) FROM crm_lead WHERE %s",
+                self._closed_loop_unowned_where(after_id),
+            )
+        )
+        return self.env.cr.fetchone()[0]
