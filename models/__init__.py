@@ -1,3 +1,4 @@
+from . import (
     account_analytic_account,
     crm_assignment_log,
     crm_assignment_rule,
@@ -8,12 +9,14 @@
     crm_customer_acquisition,
     crm_lead_acquisition,
     crm_lead_assignment,
+    crm_lead_probability,
+    crm_stage,
     crm_team_assignment,
+    res_company,
     res_company_acquisition,
+    res_config_settings,
     res_config_settings_acquisition,
     utm_acquisition_mixin,
     utm_campaign_acquisition,
     utm_source_acquisition,
 )
-from . import (
-from . import crm_lead_probability, crm_stage, res_company, res_config_settings

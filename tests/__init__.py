@@ -1,3 +1,4 @@
+from . import (
     test_acquisition,
     test_acquisition_math,
     test_assignment_concurrency,
@@ -7,8 +8,8 @@
     test_install,
     test_kpi_conversion,
     test_marketing_spend,
+    test_probability_lib,
     test_real_data_clean,
     test_real_data_import,
+    test_stage_probability,
 )
-from . import (
-from . import test_install, test_probability_lib, test_stage_probability
