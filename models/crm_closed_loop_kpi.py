@@ -1,14 +1,18 @@
 import datetime
+import logging
+import time
 from collections import defaultdict
 
 import pytz
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .lib import kpi_formulas as kf
+
+_logger = logging.getLogger(__name__)
 
 # Business minutes within which a first response counts as "within target" when
 # no value is configured (system parameter below).
@@ -25,6 +29,9 @@ GROUPBY_COLUMNS = {
 }
 # Groupings that marketing figures (spend, customers, revenue) can follow.
 MARKETING_GROUPBYS = ("source", "medium", "campaign")
+
+# Managers served per batch of the weekly e-mail job.
+SCORECARD_MAIL_BATCH = 20
 
 # Groups that see the whole scorecard; everyone else sees their own leads only.
 FULL_SCORECARD_GROUPS = (
@@ -81,6 +88,8 @@ class CrmClosedLoopKpi(models.AbstractModel):
                     allowed=", ".join(GROUPBY_COLUMNS),
                 )
             )
+        # The analysis views read the tables directly: pending writes must land.
+        self.env.flush_all()
         lead_domain = self._lead_domain(date_from, date_to, companies, team_ids)
         cohort = self._read_cohort(lead_domain, groupby)
         target = self._response_target()
@@ -431,3 +440,117 @@ class CrmClosedLoopKpi(models.AbstractModel):
                 row.update(kf.marketing_row(*money.get(record, (0.0, 0, 0.0))))
             rows.append(row)
         return sorted(rows, key=lambda row: (-row["leads"], row["name"]))
+
+    # ------------------------------------------------------------
+    # Weekly e-mail
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_send_weekly_scorecard(self, batch_size=SCORECARD_MAIL_BATCH):
+        """Send last week's scorecard to every sales manager who did not opt out.
+
+        A user is served once per week (``scorecard_last_sent``), batches are
+        committed as they go and the rows are locked with SKIP LOCKED, so a rerun
+        or a second worker sends nothing twice.
+        """
+        started = time.monotonic()
+        week_start = self._week_start(fields.Date.context_today(self))
+        sent = 0
+        while True:
+            users = self._scorecard_recipients(week_start, batch_size)
+            if not users:
+                break
+            self._send_weekly_scorecard(users, week_start)
+            sent += len(users)
+            remaining = self._scorecard_recipients_count(week_start)
+            if not self.env["ir.cron"]._commit_progress(
+                len(users), remaining=remaining
+            ):
+                break
+        _logger.info(
+            "Weekly scorecard sent to %s managers in %.1fs",
+            sent,
+            time.monotonic() - started,
+        )
+
+    @api.model
+    def _week_start(self, day):
+        return day - datetime.timedelta(days=day.weekday())
+
+    def _scorecard_recipients_domain(self, week_start):
+        return Domain.AND(
+            [
+                Domain(
+                    "all_group_ids",
+                    "in",
+                    self.env.ref("sales_team.group_sale_manager").ids,
+                ),
+                Domain("share", "=", False),
+                Domain("scorecard_email_opt_out", "=", False),
+                Domain("email", "!=", False),
+                Domain("scorecard_last_sent", "=", False)
+                | Domain("scorecard_last_sent", "<", week_start),
+            ]
+        )
+
+    def _scorecard_recipients_count(self, week_start):
+        return self.env["res.users"].search_count(
+            self._scorecard_recipients_domain(week_start)
+        )
+
+    def _scorecard_recipients(self, week_start, limit):
+        """Up to ``limit`` due managers, locked so no other worker takes them."""
+        candidates = self.env["res.users"].search(
+            self._scorecard_recipients_domain(week_start), limit=limit * 2, order="id"
+        )
+        if not candidates:
+            return candidates
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM res_users WHERE id IN %s ORDER BY id LIMIT %s "
+                "FOR UPDATE SKIP LOCKED",
+                tuple(candidates.ids),
+                limit,
+            )
+        )
+        return candidates.browse([row[0] for row in rows])
+
+    def _send_weekly_scorecard(self, users, week_start):
+        """Queue one e-mail per user with last week's scorecard, as they see it."""
+        date_from = week_start - datetime.timedelta(days=7)
+        date_to = week_start - datetime.timedelta(days=1)
+        mails = []
+        for user in users:
+            report = (
+                self.env["report.crm_closed_loop.report_scorecard"]
+                .with_user(user)
+                .with_company(user.company_id)
+            )
+            values = report._scorecard_values(
+                {
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "company_id": user.company_id.id,
+                    "compare": True,
+                }
+            )
+            body = report.env["ir.qweb"]._render(
+                "crm_closed_loop.report_scorecard_body", values
+            )
+            mails.append(
+                {
+                    "subject": self.env._(
+                        "Marketing and Sales Scorecard, %(start)s to %(end)s",
+                        start=date_from,
+                        end=date_to,
+                    ),
+                    "body_html": body,
+                    "email_to": user.email_formatted,
+                    "recipient_ids": [Command.link(user.partner_id.id)],
+                    "auto_delete": True,
+                }
+            )
+        # sudo: mail.mail - the job queues the e-mails of other users
+        self.env["mail.mail"].sudo().create(mails)
+        # sudo: res.users - marks other users as served for this week
+        users.sudo().write({"scorecard_last_sent": week_start})

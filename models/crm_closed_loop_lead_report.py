@@ -1,5 +1,14 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
+
+# Lead columns that other parts of the addon add; the view reads them when present.
+OPTIONAL_LEAD_COLUMNS = (
+    "weighted_revenue",
+    "contact_count",
+    "first_response_minutes",
+    "first_contact_date",
+)
 
 
 class CrmClosedLoopLeadReport(models.Model):
@@ -108,6 +117,15 @@ class CrmClosedLoopLeadReport(models.Model):
         )
 
     def init(self):
+        # The lead's own columns are added when crm.lead is set up, which may come
+        # after this view on install; the data file calls init() again then.
+        lead_fields = self.env["crm.lead"]._fields
+        if not all(
+            column_exists(self.env.cr, "crm_lead", name)
+            for name in OPTIONAL_LEAD_COLUMNS
+            if name in lead_fields and lead_fields[name].store
+        ):
+            return
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(

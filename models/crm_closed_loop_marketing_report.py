@@ -1,5 +1,6 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists, table_exists
 
 # Months after acquisition during which a customer's revenue is attributed, when
 # the company does not set its own window.
@@ -10,10 +11,13 @@ class CrmClosedLoopMarketingReport(models.Model):
     """Marketing spend, customers acquired and their revenue, one row per fact.
 
     Three kinds of rows share the columns date, company, campaign, channel and
-    medium: ``spend`` (a posted journal item tagged to a marketing analytic account,
-    credit notes negative), ``acquisition`` (a customer won for the first time) and
-    ``revenue`` (a posted customer invoice or credit note, or a paid POS order that
-    was not invoiced, of an acquired customer within the attribution window).
+    medium: ``spend`` (an analytic line of the "Marketing" plan from a posted
+    journal item, supplier credit notes negative), ``acquisition`` (a customer won
+    for the first time) and ``revenue`` (a posted customer invoice or credit note,
+    or a paid POS order that was not invoiced, of an acquired customer within the
+    attribution window, dated on the acquisition). The figures are those of
+    ``crm.customer.acquisition``'s ``get_spend``, ``get_customers_acquired`` and
+    ``get_attributed_revenue``, which the campaign and channel forms show.
     Summing a column over any filter gives the scorecard's figure for that filter.
     """
 
@@ -30,7 +34,13 @@ class CrmClosedLoopMarketingReport(models.Model):
         ],
         readonly=True,
     )
-    date = fields.Date(readonly=True)
+    date = fields.Date(
+        readonly=True,
+        help="Spend: accounting date. Customer and revenue: acquisition date.",
+    )
+    document_date = fields.Date(
+        readonly=True, help="Date of the journal item, invoice or POS order."
+    )
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
@@ -53,43 +63,37 @@ class CrmClosedLoopMarketingReport(models.Model):
     # View parts
     # ------------------------------------------------------------
 
-    def _has_spend_tagging(self):
-        return "utm_campaign_id" in self.env["account.analytic.account"]._fields
+    def _marketing_plan(self):
+        return self.env.ref(
+            "crm_closed_loop.account_analytic_plan_marketing", raise_if_not_found=False
+        )
 
-    def _has_acquisitions(self):
-        return "crm.customer.acquisition" in self.env
-
-    def _spend_query(self):
-        # A distribution key lists one analytic account per plan ("12,40"); the
-        # marketing accounts among them give the campaign and channel, so a line
-        # split over two plans is still counted once.
+    def _spend_query(self, plan):
+        # Analytic lines carry the company-currency balance of posted journal items
+        # split by distribution: costs negative, supplier credit notes positive.
         return SQL(
             """
-            SELECT (aml.id::bigint * 1000 + dist.ord) * 4 AS id,
+            SELECT line.id::bigint * 4 AS id,
                    'spend' AS kind,
-                   aml.date AS date,
-                   aml.company_id AS company_id,
+                   line.date AS date,
+                   line.date AS document_date,
+                   line.company_id AS company_id,
                    NULL::int AS team_id,
                    NULL::int AS partner_id,
-                   tag.source_id AS source_id,
+                   account.utm_source_id AS source_id,
                    NULL::int AS medium_id,
-                   tag.campaign_id AS campaign_id,
-                   aml.balance * dist.percent::numeric / 100 AS spend,
+                   account.utm_campaign_id AS campaign_id,
+                   -line.amount AS spend,
                    0 AS customers,
                    0 AS revenue
-              FROM account_move_line aml
-             CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
-                   WITH ORDINALITY AS dist(account_ids, percent, ord)
-              JOIN LATERAL (
-                    SELECT MAX(aa.utm_campaign_id) AS campaign_id,
-                           MAX(aa.utm_source_id) AS source_id
-                      FROM account_analytic_account aa
-                     WHERE aa.id = ANY(string_to_array(dist.account_ids, ',')::int[])
-                   ) tag ON tag.campaign_id IS NOT NULL OR tag.source_id IS NOT NULL
-             WHERE aml.parent_state = 'posted'
-               AND aml.analytic_distribution IS NOT NULL
-               AND aml.display_type NOT IN ('payment_term', 'tax')
-            """
+              FROM account_analytic_line line
+              JOIN account_analytic_account account ON account.id = %(column)s
+              JOIN account_move_line move_line ON move_line.id = line.move_line_id
+             WHERE move_line.parent_state = 'posted'
+               AND account.root_plan_id = %(plan)s
+            """,
+            column=SQL.identifier("line", plan._column_name()),
+            plan=plan.id,
         )
 
     def _acquisition_query(self):
@@ -98,6 +102,7 @@ class CrmClosedLoopMarketingReport(models.Model):
             SELECT a.id::bigint * 4 + 1 AS id,
                    'acquisition' AS kind,
                    a.date AS date,
+                   a.date AS document_date,
                    a.company_id AS company_id,
                    l.team_id AS team_id,
                    a.partner_id AS partner_id,
@@ -112,22 +117,17 @@ class CrmClosedLoopMarketingReport(models.Model):
             """
         )
 
-    def _window_end(self):
-        months = SQL("%s", DEFAULT_ATTRIBUTION_MONTHS)
-        field = self.env["res.company"]._fields.get("acquisition_window_months")
-        if field is not None and field.store:
-            months = SQL(
-                "COALESCE(NULLIF(rc.acquisition_window_months, 0), %s)", months
-            )
-        return SQL("a.date + make_interval(months => (%s)::int)", months)
-
     def _revenue_query(self):
-        # An invoiced POS order is counted through its invoice only.
+        # Revenue belongs to the acquisition cohort: its row is dated on the day the
+        # customer was acquired, so a period's revenue is that of the customers
+        # acquired in it, over their attribution window. An invoiced POS order is
+        # counted through its invoice only.
         return SQL(
             """
             SELECT rev.id AS id,
                    'revenue' AS kind,
-                   rev.date AS date,
+                   a.date AS date,
+                   rev.document_date AS document_date,
                    a.company_id AS company_id,
                    l.team_id AS team_id,
                    a.partner_id AS partner_id,
@@ -140,18 +140,25 @@ class CrmClosedLoopMarketingReport(models.Model):
               FROM crm_customer_acquisition a
               JOIN res_company rc ON rc.id = a.company_id
               LEFT JOIN crm_lead l ON l.id = a.lead_id
+              CROSS JOIN LATERAL (
+                    SELECT (a.date + make_interval(
+                               months => COALESCE(rc.crm_attribution_months, %(months)s)
+                           ))::date AS window_end
+                   ) w
               JOIN LATERAL (
                     SELECT am.id::bigint * 4 + 2 AS id,
-                           am.invoice_date AS date,
+                           am.invoice_date AS document_date,
                            am.amount_untaxed_signed AS amount
                       FROM account_move am
                      WHERE am.commercial_partner_id = a.partner_id
                        AND am.company_id = a.company_id
                        AND am.state = 'posted'
                        AND am.move_type IN ('out_invoice', 'out_refund')
+                       AND am.invoice_date >= a.date
+                       AND am.invoice_date < w.window_end
                     UNION ALL
                     SELECT po.id::bigint * 4 + 3 AS id,
-                           po.date_order::date AS date,
+                           po.date_order::date AS document_date,
                            (po.amount_total - po.amount_tax)
                                / COALESCE(NULLIF(po.currency_rate, 0), 1) AS amount
                       FROM pos_order po
@@ -160,33 +167,25 @@ class CrmClosedLoopMarketingReport(models.Model):
                        AND po.company_id = a.company_id
                        AND po.state IN ('paid', 'done')
                        AND po.account_move IS NULL
-                   ) rev ON rev.date >= a.date AND rev.date < %(window_end)s
+                       AND po.date_order >= a.date
+                       AND po.date_order < w.window_end
+                   ) rev ON TRUE
             """,
-            window_end=self._window_end(),
+            months=DEFAULT_ATTRIBUTION_MONTHS,
         )
 
     def _view_query(self):
-        parts = []
-        if self._has_spend_tagging():
-            parts.append(self._spend_query())
-        if self._has_acquisitions():
-            parts += [self._acquisition_query(), self._revenue_query()]
-        if not parts:
-            return SQL(
-                """
-                SELECT 1 AS id, NULL::varchar AS kind, NULL::date AS date,
-                       NULL::int AS company_id, NULL::int AS currency_id,
-                       NULL::int AS team_id, NULL::int AS partner_id,
-                       NULL::int AS source_id, NULL::int AS medium_id,
-                       NULL::int AS campaign_id, 0::numeric AS spend,
-                       0 AS customers, 0::numeric AS revenue
-                 WHERE FALSE
-                """
-            )
+        parts = [self._acquisition_query(), self._revenue_query()]
+        plan = self._marketing_plan()
+        # On first install the plan is loaded after this view is created; the
+        # data file that loads it calls init() again.
+        if plan:
+            parts.append(self._spend_query(plan))
         return SQL(
             """
             SELECT f.id,
-                   f.kind, f.date, f.company_id, c.currency_id, f.team_id,
+                   f.kind, f.date, f.document_date, f.company_id, c.currency_id,
+                   f.team_id,
                    f.partner_id, f.source_id, f.medium_id, f.campaign_id,
                    f.spend, f.customers, f.revenue
               FROM (%s) f
@@ -195,7 +194,19 @@ class CrmClosedLoopMarketingReport(models.Model):
             SQL(" UNION ALL ").join(parts),
         )
 
+    def _sources_ready(self):
+        cr = self.env.cr
+        return (
+            table_exists(cr, "crm_customer_acquisition")
+            and column_exists(cr, "res_company", "crm_attribution_months")
+            and column_exists(cr, "account_analytic_account", "utm_campaign_id")
+        )
+
     def init(self):
+        # Models of this addon are set up in import order; when this view comes
+        # first on install, the data file calls init() again once all exist.
+        if not self._sources_ready():
+            return
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(

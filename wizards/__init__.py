@@ -1,1 +1,1 @@
-from . import base_partner_merge_automatic_wizard
+from . import base_partner_merge_automatic_wizard, crm_closed_loop_scorecard_wizard
