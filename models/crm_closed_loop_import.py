@@ -24,6 +24,7 @@ QUIET = {
 }
 PIPELINE_STAGES = {"Prospecting": 10, "Engaging": 20}
 LEADS_TEAM = "X Education"
+HOTEL_TEAM = "Hotel bookings"
 # Time of day given to imported dates: midday UTC stays on the same calendar day
 # in every time zone a user of the scorecard may have.
 MIDDAY = datetime.time(12, 0)
@@ -373,3 +374,208 @@ class CrmClosedLoopImport(models.AbstractModel):
                 Domain("name", "=ilike", name),
             ).id
         return result
+
+    # ------------------------------------------------------------
+    # Ad spend
+    # ------------------------------------------------------------
+
+    @api.model
+    def import_ads(self, folder, rejects, progress=None):
+        """One posted vendor bill per campaign and month, tagged as marketing spend."""
+        months = real_data.ads.monthly(real_data.ads.read(folder, rejects))
+        vendor = self._ensure(
+            "res.partner",
+            "vendor_advert_firm_a",
+            {"name": "Advert Firm A", "is_company": True},
+        )
+        accounts = {
+            name: self._marketing_account(name)
+            for name in sorted({m["campaign"] for m in months})
+        }
+        expense = self.env["account.account"].search(
+            [
+                *self.env["account.account"]._check_company_domain(self.env.company),
+                ("account_type", "=", "expense"),
+            ],
+            limit=1,
+        )
+        existing = self._existing("account.move")
+        todo = [m for m in months if self._bill_name(m) not in existing]
+        rows = [
+            (
+                m,
+                self._bill_name(m),
+                {
+                    "move_type": "in_invoice",
+                    "partner_id": vendor.id,
+                    "invoice_date": self._month_end(m["month"]),
+                    "ref": f"{m['campaign']} {m['month']:%Y-%m}",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": f"Online ads {m['campaign']}, "
+                                f"{m['month']:%B %Y}: {m['conversions']} "
+                                "post-click conversions",
+                                "quantity": 1,
+                                "price_unit": float(round(m["spend"], 2)),
+                                "account_id": expense.id,
+                                "tax_ids": [Command.clear()],
+                                "analytic_distribution": {
+                                    str(accounts[m["campaign"]].id): 100
+                                },
+                            }
+                        )
+                    ],
+                },
+            )
+            for m in todo
+        ]
+        done = self._create_moves(rows, rejects, ("ads", real_data.ads.FILE), progress)
+        return {"read": len(months), "created": done}
+
+    def _bill_name(self, month):
+        return f"bill_{_slug(month['campaign'])}_{month['month']:%Y%m}"
+
+    @staticmethod
+    def _month_end(day):
+        following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return following - datetime.timedelta(days=1)
+
+    def _marketing_account(self, campaign_name):
+        campaign = self._ensure(
+            "utm.campaign",
+            f"campaign_{_slug(campaign_name)}",
+            {"name": campaign_name},
+            Domain("name", "=ilike", campaign_name),
+        )
+        return self._ensure(
+            "account.analytic.account",
+            f"analytic_{_slug(campaign_name)}",
+            {
+                "name": f"Ads {campaign_name}",
+                "plan_id": self.env.ref(
+                    "crm_closed_loop.account_analytic_plan_marketing"
+                ).id,
+                "utm_campaign_id": campaign.id,
+                "company_id": self.env.company.id,
+            },
+        )
+
+    def _create_moves(self, rows, rejects, where, progress):
+        """Create and post moves in batches; a refused one is rejected, not fatal."""
+        created = 0
+        for batch in self._batches(rows, progress, where[0]):
+            for record, _item in self._create_rows(
+                "account.move", batch, rejects, where
+            ):
+                try:
+                    with self.env.cr.savepoint():
+                        record.action_post()
+                    created += 1
+                except Exception as error:  # the draft stays for a person to fix
+                    rejects.add(*where, "", f"not posted: {error}", record.ref or "")
+        return created
+
+    # ------------------------------------------------------------
+    # Hotel bookings
+    # ------------------------------------------------------------
+
+    @api.model
+    def import_bookings(self, folder, rejects, progress=None):
+        """Guests as customers acquired by their channel, room revenue as invoices.
+
+        Bookings are anonymous, so guests are grouped into one customer per hotel,
+        distribution channel and arrival year; that customer is acquired by a won
+        lead of the channel (a UTM source) on its first arrival, and its room
+        revenue is invoiced per arrival month.
+        """
+        bookings = real_data.bookings.read(folder, rejects)
+        groups = real_data.bookings.monthly(bookings)
+        team = self._ensure(
+            "crm.team",
+            "team_hotel_bookings",
+            {
+                "name": HOTEL_TEAM,
+                "use_opportunities": True,
+                "company_id": self.env.company.id,
+            },
+        )
+        sources = self._utm("utm.source", {g["channel"] for g in groups})
+        customers = self._booking_customers(groups, team, sources)
+        existing = self._existing("account.move")
+        rows = [
+            (
+                g,
+                self._invoice_name(g),
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customers[self._guest_key(g)].id,
+                    "invoice_date": self._month_end(g["month"]),
+                    "ref": f"{g['hotel']} {g['channel']} {g['month']:%Y-%m}",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": f"Room nights {g['month']:%B %Y} "
+                                f"({g['bookings']} bookings)",
+                                "quantity": 1,
+                                "price_unit": float(round(g["revenue"], 2)),
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                },
+            )
+            for g in groups
+            if g["revenue"] > 0 and self._invoice_name(g) not in existing
+        ]
+        done = self._create_moves(
+            rows, rejects, ("bookings", real_data.bookings.FILE), progress
+        )
+        return {"read": len(bookings), "created": done}
+
+    @staticmethod
+    def _guest_key(group):
+        return (group["hotel"], group["channel"], group["month"].year)
+
+    def _invoice_name(self, group):
+        hotel, channel, _year = self._guest_key(group)
+        return (
+            f"booking_{_slug(hotel)}_{_slug(channel or 'none')}_{group['month']:%Y%m}"
+        )
+
+    def _booking_customers(self, groups, team, sources):
+        """One customer per hotel, channel and year, acquired by a won lead."""
+        won = self._won_stage()
+        firsts = {}
+        for group in groups:
+            key = self._guest_key(group)
+            if key not in firsts or group["first_arrival"] < firsts[key]:
+                firsts[key] = group["first_arrival"]
+        customers = {}
+        for (hotel, channel, year), first in sorted(firsts.items()):
+            label = f"{hotel} guests via {channel or 'no channel'} {year}"
+            slug = f"{_slug(hotel)}_{_slug(channel or 'none')}_{year}"
+            partner = self._ensure(
+                "res.partner", f"guests_{slug}", {"name": label, "is_company": True}
+            )
+            customers[(hotel, channel, year)] = partner
+            if not self.env.ref(f"{XMLID_MODULE}.booking_lead_{slug}", False):
+                lead = self._create_named(
+                    "crm.lead",
+                    [f"booking_lead_{slug}"],
+                    [
+                        {
+                            "name": label,
+                            "type": "opportunity",
+                            "partner_id": partner.id,
+                            "user_id": False,
+                            "team_id": team.id,
+                            "company_id": team.company_id.id,
+                            "source_id": sources.get(channel, False),
+                            "stage_id": won.id,
+                            "date_closed": self._at_midday(first),
+                        }
+                    ],
+                )
+                self._set_dates([(lead.id, first, first)])
+        return customers

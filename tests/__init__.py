@@ -17,5 +17,6 @@ from . import (
     test_probability_lib,
     test_real_data_clean,
     test_real_data_import,
+    test_real_data_money,
     test_stage_probability,
 )

@@ -102,3 +102,46 @@ def booking_revenue_by_channel(folder):
         nights = int(row["stays_in_weekend_nights"]) + int(row["stays_in_week_nights"])
         result[row["distribution_channel"]] += float(row["adr"]) * nights
     return dict(result)
+
+
+def ad_spend_billed_by_campaign(folder):
+    """{campaign: spend} as billed: each campaign-month rounded to the cent."""
+    months = defaultdict(float)
+    seen = set()
+    path = folder / "online-ads-spend" / "online_advertising_performance_data.csv"
+    for row in _rows(path):
+        fingerprint = tuple(row.items())
+        if fingerprint in seen:
+            continue
+        seen.add(fingerprint)
+        months[row["campaign_number"], row["month"]] += float(row["revenue"])
+    result = defaultdict(float)
+    for (campaign, _month), spend in months.items():
+        result[campaign] += round(spend, 2)
+    return dict(result)
+
+
+def booking_revenue_invoiced_by_channel(folder):
+    """{channel: revenue} as invoiced: hotel, channel and month rounded to the cent.
+
+    Returns also the number of invoices per channel, for the rounding bound.
+    """
+    months = defaultdict(float)
+    for row in _rows(folder / "hotel-bookings" / "hotel_bookings.csv"):
+        if row["is_canceled"] == "1" or float(row["adr"]) < 0:
+            continue
+        nights = int(row["stays_in_weekend_nights"]) + int(row["stays_in_week_nights"])
+        key = (
+            row["hotel"],
+            row["distribution_channel"],
+            row["arrival_date_year"],
+            row["arrival_date_month"],
+        )
+        months[key] += float(row["adr"]) * nights
+    result = defaultdict(float)
+    invoices = Counter()
+    for (_hotel, channel, _year, _month), revenue in months.items():
+        if round(revenue, 2) > 0:
+            result[channel] += round(revenue, 2)
+            invoices[channel] += 1
+    return dict(result), dict(invoices)

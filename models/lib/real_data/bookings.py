@@ -57,3 +57,26 @@ def read(folder, rejects):
         )
         bookings.append(booking)
     return bookings
+
+
+def monthly(bookings):
+    """Revenue, bookings and first arrival per (hotel, channel, arrival month)."""
+    totals = {}
+    for booking in bookings:
+        month = booking["date"].replace(day=1)
+        key = (booking["hotel"], booking["channel"], month)
+        group = totals.setdefault(
+            key,
+            {
+                "hotel": booking["hotel"],
+                "channel": booking["channel"],
+                "month": month,
+                "revenue": Decimal(0),
+                "bookings": 0,
+                "first_arrival": booking["date"],
+            },
+        )
+        group["revenue"] += booking["revenue"]
+        group["bookings"] += 1
+        group["first_arrival"] = min(group["first_arrival"], booking["date"])
+    return [totals[key] for key in sorted(totals)]
