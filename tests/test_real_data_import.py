@@ -149,3 +149,33 @@ class TestRealDataImport(TransactionCase):
                 for model in counts
             },
         )
+
+
+@tagged("post_install", "-at_install")
+class TestImportKeepsGoing(TransactionCase):
+    def test_refused_row_is_rejected_and_the_rest_created(self):
+        rejects = real_data.Rejects()
+        missing_stage = (
+            self.env["crm.stage"].search([], order="id desc", limit=1).id + 1
+        )
+        rows = [
+            ({"line": 2}, "keep_going_a", {"name": "Good A", "type": "opportunity"}),
+            (
+                {"line": 3},
+                "keep_going_b",
+                {"name": "Bad", "type": "opportunity", "stage_id": missing_stage},
+            ),
+            ({"line": 4}, "keep_going_c", {"name": "Good C", "type": "opportunity"}),
+        ]
+        created = self.env["crm.closed.loop.import"]._create_rows(
+            "crm.lead", rows, rejects, ("pipeline", "sales_pipeline.csv")
+        )
+        self.assertEqual(
+            [record.name for record, _item in created], ["Good A", "Good C"]
+        )
+        self.assertEqual(len(rejects), 1)
+        dataset, file, line, reason, _row = rejects.rows[0]
+        self.assertEqual((dataset, file, line), ("pipeline", "sales_pipeline.csv", 3))
+        self.assertIn("crm_stage", reason)
+        self.assertTrue(self.env.ref(f"{XMLID_MODULE}.keep_going_c"))
+        self.assertFalse(self.env.ref(f"{XMLID_MODULE}.keep_going_b", False))
