@@ -1,5 +1,6 @@
 from . import (
     account_analytic_account,
+    account_move_acquisition,
     crm_assignment_log,
     crm_assignment_rule,
     crm_closed_loop_import,

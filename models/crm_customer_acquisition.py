@@ -102,7 +102,9 @@ class CrmCustomerAcquisition(models.Model):
         )
         done = {(acq.partner_id.id, acq.company_id.id) for acq in existing}
         vals_list = []
-        for lead in leads.sorted(lambda lead: (lead.date_closed, lead.id)):
+        for lead in leads.sorted(
+            lambda lead: (lead.date_closed or fields.Datetime.now(), lead.id)
+        ):
             key = self._lead_acquisition_key(lead)
             if key in done:
                 continue

@@ -4,8 +4,13 @@ from odoo.exceptions import UserError
 from .crm_customer_acquisition import GROUPBY_COLUMNS
 from .lib import acquisition_math
 
-# Groups allowed to open the journal items behind a spend figure.
-SPEND_READER_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+# Who sees the figures: sales and accounting users. Other users of campaigns
+# (e-mail marketing, events) keep the stock form, without access errors.
+FIGURE_GROUPS = (
+    "sales_team.group_sale_salesman,"
+    "account.group_account_invoice,"
+    "account.group_account_readonly"
+)
 
 
 class UtmAcquisitionMixin(models.AbstractModel):
@@ -23,22 +28,26 @@ class UtmAcquisitionMixin(models.AbstractModel):
     _acquisition_analytic_field = None
 
     acquisition_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_acquisition_figures"
+        "res.currency", compute="_compute_acquisition_figures", groups=FIGURE_GROUPS
     )
     # A Float: Monetary cannot be company dependent, and the budget is per company.
     marketing_budget = fields.Float(
         string="Planned Budget",
         digits="Account",
         company_dependent=True,
+        groups=FIGURE_GROUPS,
         help="Marketing budget planned for this company, in its currency.",
     )
     marketing_spend = fields.Monetary(
         string="Spend",
         currency_field="acquisition_currency_id",
         compute="_compute_acquisition_figures",
+        groups=FIGURE_GROUPS,
     )
     marketing_budget_used = fields.Float(
-        string="Budget Used (%)", compute="_compute_acquisition_figures"
+        string="Budget Used (%)",
+        compute="_compute_acquisition_figures",
+        groups=FIGURE_GROUPS,
     )
     acquisition_lead_count = fields.Integer(
         string="Leads",
@@ -46,22 +55,27 @@ class UtmAcquisitionMixin(models.AbstractModel):
         groups="sales_team.group_sale_salesman",
     )
     acquisition_customer_count = fields.Integer(
-        string="Customers Acquired", compute="_compute_acquisition_figures"
+        string="Customers Acquired",
+        compute="_compute_acquisition_figures",
+        groups=FIGURE_GROUPS,
     )
     acquisition_cac = fields.Monetary(
         string="CAC",
         currency_field="acquisition_currency_id",
         compute="_compute_acquisition_figures",
+        groups=FIGURE_GROUPS,
         help="Spend divided by customers acquired.",
     )
     acquisition_revenue = fields.Monetary(
         string="Attributed Revenue",
         currency_field="acquisition_currency_id",
         compute="_compute_acquisition_figures",
+        groups=FIGURE_GROUPS,
     )
     acquisition_return_on_spend = fields.Float(
         string="Return on Spend",
         compute="_compute_acquisition_figures",
+        groups=FIGURE_GROUPS,
         help="Attributed revenue divided by spend.",
     )
     marketing_analytic_account_ids = fields.Many2many(

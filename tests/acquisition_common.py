@@ -168,14 +168,14 @@ class AcquisitionCommon(TestPoSCommon):
         return bill
 
     def pos_order(self, partner, amount):
-        """A paid, not invoiced order of the spa POS."""
+        """A paid, not invoiced order of the spa POS, of ``amount`` at the company's
+        prices."""
         if not self.config.current_session_id:
             self.open_new_session()
         quantity = amount / self.spa_treatment.lst_price
+        # Paid in full in cash, in the currency of the POS.
         order_data = self.create_ui_order_data(
-            [(self.spa_treatment, quantity)],
-            customer=partner,
-            payments=[(self.cash_pm1, amount)],
+            [(self.spa_treatment, quantity)], customer=partner
         )
         result = self.env["pos.order"].sync_from_ui([order_data])
         return self.env["pos.order"].browse(result["pos.order"][0]["id"])

@@ -39,6 +39,14 @@ class TestCustomerAcquisition(AcquisitionCommon):
         self.assertEqual(order.account_move.state, "posted")
         self.assertAlmostEqual(self.revenue(self.bridal_fair), 500.0)
 
+    def test_pos_order_in_another_currency_is_converted(self):
+        self.win_lead(self.bride, self.bridal_fair)
+        self.config = self.other_currency_config
+        order = self.pos_order(self.bride, 300.0)
+        self.assertEqual(order.currency_id, self.other_currency)
+        self.assertAlmostEqual(order.amount_total, 150.0)
+        self.assertAlmostEqual(self.revenue(self.bridal_fair), 300.0)
+
     def test_credit_notes_reduce_revenue_and_anonymous_pos_orders_do_not_count(self):
         self.win_lead(self.bride, self.bridal_fair)
         self.customer_invoice(self.bride, 8000.0)

@@ -210,3 +210,17 @@ class TestMarketingSpend(AcquisitionCommon):
             self.env["account.move"].with_user(self.salesperson).search(
                 [("id", "=", bill.id)]
             )
+
+    def test_campaign_form_unchanged_for_users_without_sales_or_accounting(self):
+        employee = new_test_user(
+            self.env,
+            login="acq_employee",
+            groups="base.group_user",
+            company_ids=[Command.set(self.company.ids)],
+            company_id=self.company.id,
+        )
+        self.vendor_bill(5000.0, self.bridal_fair_account)
+        campaign = self.bridal_fair.with_user(employee)
+        arch = campaign.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertNotIn("marketing_spend", arch)
+        self.assertEqual(Form(campaign).title, "Bridal fair 2027")
