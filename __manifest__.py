@@ -38,4 +38,12 @@
         "views/crm_assignment_menus.xml",
         "views/crm_closed_loop_kpi_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "crm_closed_loop/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "crm_closed_loop/static/tests/tours/**/*",
+        ],
+    },
 }

@@ -19,4 +19,5 @@ from . import (
     test_real_data_import,
     test_real_data_money,
     test_stage_probability,
+    test_weighted_pipeline_ui,
 )
