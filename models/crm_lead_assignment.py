@@ -271,6 +271,9 @@ class CrmLead(models.Model):
                 len(leads), remaining=remaining
             ):
                 break
+            # What is committed need not stay in memory: a backlog of 20,000
+            # leads must not grow the cache batch after batch.
+            self.env.invalidate_all()
         _logger.info(
             "Lead sweeper: %s unowned leads looked at, %s assigned in %.2fs",
             seen,
