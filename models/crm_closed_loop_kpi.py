@@ -270,6 +270,9 @@ class CrmClosedLoopKpi(models.AbstractModel):
         query = model._search(domain)
         user_column = model._field_to_sql(model._table, "user_id", query)
         minutes = model._field_to_sql(model._table, "first_response_minutes", query)
+        team_target = model._field_to_sql(
+            model._table, "response_target_minutes", query
+        )
         query.add_where(SQL("%s IS NOT NULL", minutes))
         query.groupby = SQL("GROUPING SETS ((%s), ())", user_column)
         rows = self.env.execute_query(
@@ -277,7 +280,12 @@ class CrmClosedLoopKpi(models.AbstractModel):
                 SQL("GROUPING(%s) = 1", user_column),
                 user_column,
                 SQL("COUNT(*)"),
-                SQL("COUNT(*) FILTER (WHERE %s <= %s)", minutes, target),
+                SQL(
+                    "COUNT(*) FILTER (WHERE %s <= COALESCE(%s, %s))",
+                    minutes,
+                    team_target,
+                    target,
+                ),
                 SQL("AVG(%s)", minutes),
                 SQL("percentile_cont(0.5) WITHIN GROUP (ORDER BY %s)", minutes),
             )

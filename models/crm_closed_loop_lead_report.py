@@ -1,9 +1,9 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists
+from odoo.tools.sql import column_exists, table_exists
 
-# Lead columns that other parts of the addon add; the view reads them when present.
-OPTIONAL_LEAD_COLUMNS = (
+# Lead columns that other models of the addon add (stage probabilities, contacts).
+ADDON_LEAD_COLUMNS = (
     "weighted_revenue",
     "contact_count",
     "first_response_minutes",
@@ -61,23 +61,16 @@ class CrmClosedLoopLeadReport(models.Model):
     first_response_minutes = fields.Float(
         "First Response (business minutes)", readonly=True, aggregator="avg"
     )
-
-    def _lead_column(self, name, fallback):
-        """The lead's column ``name`` when the addon defines it, else ``fallback``.
-
-        Weighted revenue and contact figures come from other parts of the addon;
-        until they are present the view falls back on what stock crm stores.
-        """
-        field = self.env["crm.lead"]._fields.get(name)
-        if field is not None and field.store:
-            return SQL("l.%s", SQL.identifier(name))
-        return fallback
+    response_target_minutes = fields.Float(
+        "First Response Target (business minutes)",
+        readonly=True,
+        aggregator="avg",
+        help="From the team's default follow-up policy; empty without one.",
+    )
 
     def _view_query(self):
-        weighted = self._lead_column("weighted_revenue", SQL("l.prorated_revenue"))
-        contacts = self._lead_column("contact_count", SQL("0"))
-        response = self._lead_column("first_response_minutes", SQL("NULL::float"))
-        contacted = self._lead_column("first_contact_date", SQL("NULL"))
+        # The first-response target is the team's default follow-up policy; leads
+        # of a team without one fall back on the engine's setting (NULL here).
         return SQL(
             """
             SELECT l.id AS id,
@@ -103,27 +96,26 @@ class CrmClosedLoopLeadReport(models.Model):
                    (l.won_status = 'lost')::int AS lost_count,
                    (l.won_status = 'pending')::int AS open_count,
                    COALESCE(l.expected_revenue, 0) AS expected_revenue,
-                   COALESCE(%(weighted)s, 0) AS weighted_revenue,
-                   COALESCE(%(contacts)s, 0) AS contact_count,
-                   (%(contacted)s IS NOT NULL)::int AS contacted_count,
-                   %(response)s AS first_response_minutes
+                   COALESCE(l.weighted_revenue, 0) AS weighted_revenue,
+                   COALESCE(l.contact_count, 0) AS contact_count,
+                   (l.first_contact_date IS NOT NULL)::int AS contacted_count,
+                   l.first_response_minutes AS first_response_minutes,
+                   policy.first_response_hours * 60 AS response_target_minutes
               FROM crm_lead l
               LEFT JOIN res_company c ON c.id = l.company_id
-            """,
-            weighted=weighted,
-            contacts=contacts,
-            contacted=contacted,
-            response=response,
+              LEFT JOIN crm_followup_policy policy
+                     ON policy.team_id = l.team_id
+                    AND policy.stage_id IS NULL
+                    AND policy.active
+            """
         )
 
     def init(self):
         # The lead's own columns are added when crm.lead is set up, which may come
         # after this view on install; the data file calls init() again then.
-        lead_fields = self.env["crm.lead"]._fields
-        if not all(
-            column_exists(self.env.cr, "crm_lead", name)
-            for name in OPTIONAL_LEAD_COLUMNS
-            if name in lead_fields and lead_fields[name].store
+        cr = self.env.cr
+        if not table_exists(cr, "crm_followup_policy") or not all(
+            column_exists(cr, "crm_lead", name) for name in ADDON_LEAD_COLUMNS
         ):
             return
         tools.drop_view_if_exists(self.env.cr, self._table)

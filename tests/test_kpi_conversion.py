@@ -90,3 +90,41 @@ class TestKpiConversion(KpiCase):
         people = {row["user_id"]: row for row in kpis["salespeople"]}
         self.assertEqual(people[self.salesman.id]["leads"], 10)
         self.assertEqual(people[self.salesman.id]["won"], 3)
+
+    def test_first_response_median_average_and_target(self):
+        self.env["crm.followup.policy"].create(
+            {"name": "Weddings answer within the hour", "team_id": self.team.id}
+        )
+        march = datetime.date(2027, 3, 10)
+        leads = self.env["crm.lead"]
+        for index in range(4):
+            leads |= self.make_lead(march, name=f"Timed {index}")
+        leads.flush_recordset()
+        # Contact figures come from the contact events; here they are set directly
+        # so the test is about the engine's aggregation only.
+        for lead, minutes in zip(leads, (10, 30, 90, None), strict=True):
+            self.env.cr.execute(
+                "UPDATE crm_lead SET first_response_minutes = %s, "
+                "first_contact_date = CASE WHEN %s IS NULL THEN NULL "
+                "ELSE create_date END, contact_count = %s WHERE id = %s",
+                (minutes, minutes, 0 if minutes is None else 2, lead.id),
+            )
+        leads.invalidate_recordset()
+        kpis = self.march_kpis(user=self.manager)
+        response = kpis["response"]
+        self.assertEqual(response["contacted"], 3)
+        self.assertEqual(response["median_minutes"], 30)
+        self.assertAlmostEqual(response["average_minutes"], 130 / 3)
+        self.assertEqual(response["within_target"], 2, "10 and 30 are within 60")
+        self.assertAlmostEqual(response["within_target_rate"], 2 / 3)
+        person = kpis["salespeople"][0]
+        self.assertEqual(person["contacted"], 3)
+        self.assertEqual(person["contacts"], 6)
+        self.assertEqual(person["median_response_minutes"], 30)
+        # A stricter team policy (20 minutes) moves the share, not the times.
+        self.env["crm.followup.policy"].search(
+            [("team_id", "=", self.team.id)]
+        ).first_response_hours = 1 / 3
+        response = self.march_kpis(user=self.manager)["response"]
+        self.assertEqual(response["within_target"], 1)
+        self.assertEqual(response["median_minutes"], 30)

@@ -1,1 +1,5 @@
-from . import base_partner_merge_automatic_wizard, crm_closed_loop_scorecard_wizard
+from . import (
+    base_partner_merge_automatic_wizard,
+    crm_closed_loop_scorecard_wizard,
+    crm_contact_log,
+)

@@ -52,7 +52,7 @@ def bar_chart(title, labels, series, width=640, bar_height=16, label_width=170):
         y = top + row * per_group
         parts.append(
             f'<text x="{label_width - 6}" y="{y + bar_height - 3}" '
-            f'text-anchor="end">{escape(str(label))[:40]}</text>'
+            f'text-anchor="end">{escape(str(label)[:40])}</text>'
         )
         for index, (_name, values) in enumerate(series):
             value = values[row]
