@@ -33,7 +33,7 @@ def data_folder():
             f"These tests need them: set {DATA_ENV} to the folder holding "
             f"maven-crm-pipeline/, xeducation-leads/, online-ads-spend/ and "
             f"hotel-bookings/ (see each SOURCE.md), e.g. "
-            f"{DATA_ENV}=/work/shared/data scripts/test ..."
+            f"{DATA_ENV}=/path/to/shared/data scripts/test ..."
         )
     return folder
 
