@@ -3,6 +3,7 @@ from . import (
     account_move_acquisition,
     crm_assignment_log,
     crm_assignment_rule,
+    crm_closed_loop_import,
     crm_closed_loop_kpi,
     crm_closed_loop_lead_report,
     crm_closed_loop_marketing_report,

@@ -64,6 +64,8 @@ def main():
         f"--gevent-port={gevent_port}",
         f"--logfile={log_path}",
     ]
+    # Odoo appends to its log file: start from an empty one.
+    open(log_path, "w", encoding="utf-8").close()
     # Early crashes (before Odoo's logging is set up) go to stderr.
     stderr_path = f"{log_path}.stderr"
     with open(stderr_path, "w", encoding="utf-8") as stderr:

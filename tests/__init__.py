@@ -24,6 +24,9 @@ from . import (
     test_kpi_visibility,
     test_marketing_spend,
     test_probability_lib,
+    test_real_data_clean,
+    test_real_data_import,
+    test_real_data_money,
     test_stage_probability,
     test_weighted_pipeline_ui,
 )
