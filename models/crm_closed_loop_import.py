@@ -267,8 +267,8 @@ class CrmClosedLoopImport(models.AbstractModel):
         stages = {}
         for sequence, (name, percent) in enumerate(PIPELINE_STAGES.items(), start=1):
             vals = {"name": name, "sequence": sequence}
-            if "probability_percent" in self.env["crm.stage"]._fields:
-                vals["probability_percent"] = percent
+            if "probability" in self.env["crm.stage"]._fields:
+                vals["probability"] = percent
             stages[name] = self._ensure(
                 "crm.stage",
                 f"stage_{_slug(name)}",

@@ -37,7 +37,7 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     @api.depends(
-        "stage_id.probability_percent",
+        "stage_id.probability",
         "stage_id.is_won",
         "company_id.crm_probability_source",
     )
@@ -77,7 +77,7 @@ class CrmLead(models.Model):
         "probability",
         "automated_probability",
         "probability_is_manual",
-        "stage_id.probability_percent",
+        "stage_id.probability",
         "company_id.crm_probability_source",
     )
     def _compute_is_automated_probability(self):
@@ -192,7 +192,7 @@ class CrmLead(models.Model):
         company = self.company_id or self.env.company
         if not stage or company.crm_probability_source != "stage":
             return None
-        return stage_value(stage.is_won, stage.probability_percent)
+        return stage_value(stage.is_won, stage.probability)
 
     @api.model
     def _closed_loop_open_leads(self, companies):

@@ -9,7 +9,7 @@ _logger = logging.getLogger(__name__)
 class CrmStage(models.Model):
     _inherit = "crm.stage"
 
-    probability_percent = fields.Float(
+    probability = fields.Float(
         string="Probability (%)",
         digits=(5, 2),
         help="Likelihood that a lead in this stage is won, for companies that use "
@@ -17,16 +17,16 @@ class CrmStage(models.Model):
         "leads in this stage.",
     )
 
-    _check_probability_percent = models.Constraint(
-        "CHECK(probability_percent IS NULL OR "
-        "(probability_percent >= 0 AND probability_percent <= 100))",
+    _check_stage_probability = models.Constraint(
+        "CHECK(probability IS NULL OR "
+        "(probability >= 0 AND probability <= 100))",
         "A stage probability is a percentage between 0 and 100.",
     )
 
     def write(self, vals):
         res = super().write(vals)
-        if "probability_percent" in vals:
-            with_value = self.filtered(lambda stage: stage.probability_percent > 0)
+        if "probability" in vals:
+            with_value = self.filtered(lambda stage: stage.probability > 0)
             with_value._closed_loop_push_probability()
             if emptied := self - with_value:
                 # Emptied stages hand their open leads back to predictive scoring.
@@ -49,7 +49,7 @@ class CrmStage(models.Model):
         lead_model = self.env["crm.lead"]
         lead_model.flush_model()
         self.env["res.company"].flush_model(["crm_probability_source", "currency_id"])
-        self.flush_recordset(["probability_percent"])
+        self.flush_recordset(["probability"])
         rows = self.env.execute_query(stages._closed_loop_probability_update_sql())
         if rows:
             lead_model.invalidate_model()
@@ -64,7 +64,7 @@ class CrmStage(models.Model):
         return SQL(
             """
             UPDATE crm_lead AS lead
-               SET automated_probability = stage.probability_percent,
+               SET automated_probability = stage.probability,
                    probability = new.probability,
                    prorated_revenue = ROUND(
                        COALESCE(src.expected_revenue, 0) * new.probability / 100.0,
@@ -87,7 +87,7 @@ class CrmStage(models.Model):
              CROSS JOIN LATERAL (
                    SELECT (CASE WHEN src.probability_is_manual
                                 THEN src.probability
-                                ELSE stage.probability_percent END)::numeric
+                                ELSE stage.probability END)::numeric
                            AS probability
              ) AS new
              WHERE lead.id = src.id

@@ -39,7 +39,7 @@ class StageProbabilityCommon(TransactionCase):
                 {
                     "name": name,
                     "sequence": sequence,
-                    "probability_percent": percent,
+                    "probability": percent,
                     "is_won": name == "Won",
                     "team_ids": [cls.team.id],
                 }

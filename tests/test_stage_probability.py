@@ -160,7 +160,7 @@ class TestStageProbabilityWrite(StageProbabilityCommon):
     def _queries_for_stage_write(self, stage, value):
         self.env.flush_all()
         start = self.env.cr.sql_log_count
-        stage.with_user(self.manager).write({"probability_percent": value})
+        stage.with_user(self.manager).write({"probability": value})
         self.env.flush_all()
         return self.env.cr.sql_log_count - start
 
@@ -181,7 +181,7 @@ class TestStageProbabilityWrite(StageProbabilityCommon):
         self.assertEqual(many, 2)
         with self.assertQueryCount(2):
             self.stage_qualified.with_user(self.manager).write(
-                {"probability_percent": 50}
+                {"probability": 50}
             )
 
         open_leads = leads - manual - lost
@@ -196,13 +196,13 @@ class TestStageProbabilityWrite(StageProbabilityCommon):
     def test_emptied_stage_hands_leads_to_predictive_scoring(self):
         lead = self._qualified_leads(1)
         self.assertEqual(lead.probability, 30)
-        self.stage_qualified.with_user(self.manager).probability_percent = False
+        self.stage_qualified.with_user(self.manager).probability = False
         self.assertFalse(lead.probability_follows_stage)
         # Back in the host's hands: automated again, and the scoring (which
         # cannot score a pipeline without history) decides from now on.
         self.assertTrue(lead.is_automated_probability)
         self.assertEqual(lead.probability, lead.automated_probability)
-        self.stage_qualified.with_user(self.manager).probability_percent = 35
+        self.stage_qualified.with_user(self.manager).probability = 35
         self.assertEqual(lead.probability, 35)
 
     def test_scoring_cron_keeps_stage_probabilities(self):
@@ -220,7 +220,7 @@ class TestProbabilitySetting(StageProbabilityCommon):
     def test_fresh_install_keeps_predictive_scoring(self):
         """The data file weights the host's stages, the company still decides."""
         percents = [
-            self.env.ref(f"crm.stage_lead{index}").probability_percent
+            self.env.ref(f"crm.stage_lead{index}").probability
             for index in range(1, 5)
         ]
         self.assertEqual(percents, [10, 30, 60, 100])
