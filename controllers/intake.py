@@ -3,7 +3,7 @@ import logging
 from odoo import http
 from odoo.http import request
 
-from ..core import intake_payload
+from ..models.lib import intake_payload
 
 _logger = logging.getLogger(__name__)
 

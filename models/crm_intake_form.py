@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..core import intake_payload
+from .lib import intake_payload
 
 
 class CrmIntakeForm(models.Model):

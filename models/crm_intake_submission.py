@@ -11,7 +11,7 @@ from odoo.tools import email_normalize
 from odoo.tools.mail import plaintext2html
 from odoo.tools.sql import escape_psql
 
-from ..core import intake_payload
+from .lib import intake_payload
 
 _logger = logging.getLogger(__name__)
 

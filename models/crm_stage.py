@@ -18,8 +18,7 @@ class CrmStage(models.Model):
     )
 
     _check_stage_probability = models.Constraint(
-        "CHECK(probability IS NULL OR "
-        "(probability >= 0 AND probability <= 100))",
+        "CHECK(probability IS NULL OR (probability >= 0 AND probability <= 100))",
         "A stage probability is a percentage between 0 and 100.",
     )
 

@@ -3,7 +3,7 @@ import werkzeug.exceptions
 from odoo import models
 from odoo.http import request
 
-from ..core import intake_payload
+from .lib import intake_payload
 
 INTAKE_PATH = "/crm/intake"
 

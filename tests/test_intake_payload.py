@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from odoo.addons.crm_closed_loop.core import intake_payload as ip
+from odoo.addons.crm_closed_loop.models.lib import intake_payload as ip
 
 
 def test_form_and_json_bodies_mean_the_same():

@@ -180,9 +180,7 @@ class TestStageProbabilityWrite(StageProbabilityCommon):
         # One UPDATE of the stage, one of its leads.
         self.assertEqual(many, 2)
         with self.assertQueryCount(2):
-            self.stage_qualified.with_user(self.manager).write(
-                {"probability": 50}
-            )
+            self.stage_qualified.with_user(self.manager).write({"probability": 50})
 
         open_leads = leads - manual - lost
         self.assertEqual(set(open_leads.mapped("probability")), {50})
@@ -220,8 +218,7 @@ class TestProbabilitySetting(StageProbabilityCommon):
     def test_fresh_install_keeps_predictive_scoring(self):
         """The data file weights the host's stages, the company still decides."""
         percents = [
-            self.env.ref(f"crm.stage_lead{index}").probability
-            for index in range(1, 5)
+            self.env.ref(f"crm.stage_lead{index}").probability for index in range(1, 5)
         ]
         self.assertEqual(percents, [10, 30, 60, 100])
         other = self.env["res.company"].create({"name": "Spa Pty"})
