@@ -43,6 +43,12 @@ class ClosedLoopImport(Command):
             default="closed_loop_rejects.csv",
             help="CSV file receiving every rejected row with its reason",
         )
+        parser.add_argument(
+            "--stage-probabilities",
+            action="store_true",
+            help="switch the company to stage probabilities, so that the imported "
+            "pipeline is weighted by its stages (the real-data demo does)",
+        )
         args, odoo_args = parser.parse_known_args(cmdargs)
         config.parse_config(odoo_args, setup_logging=True)
         if not config["db_name"]:
@@ -51,9 +57,17 @@ class ClosedLoopImport(Command):
         unknown = set(datasets) - set(DATASETS)
         if unknown:
             sys.exit(f"Unknown datasets {', '.join(sorted(unknown))}; use {DATASETS}.")
-        sys.exit(self._import(config["db_name"][0], args.data, datasets, args.rejects))
+        sys.exit(
+            self._import(
+                config["db_name"][0],
+                args.data,
+                datasets,
+                args.rejects,
+                args.stage_probabilities,
+            )
+        )
 
-    def _import(self, db_name, data, datasets, rejects_path):
+    def _import(self, db_name, data, datasets, rejects_path, stage_probabilities):
         # Imported only now: the addons path is known once the config is parsed.
         from odoo.addons.crm_closed_loop.models.lib import real_data  # noqa: PLC0415
 
@@ -82,6 +96,9 @@ class ClosedLoopImport(Command):
                     f"{dataset}: {counts} in {time.monotonic() - started:.1f} s",
                     file=sys.stderr,
                 )
+            if stage_probabilities:
+                env.company.crm_probability_source = "stage"
+                cr.commit()
         rejects.save(rejects_path)
         print(
             f"{len(rejects)} rejected rows written to {rejects_path}", file=sys.stderr
