@@ -28,5 +28,6 @@ from . import (
     test_real_data_import,
     test_real_data_money,
     test_stage_probability,
+    test_translations,
     test_weighted_pipeline_ui,
 )
