@@ -307,7 +307,8 @@ class CrmClosedLoopKpi(models.AbstractModel):
         team_target = model._field_to_sql(
             model._table, "response_target_minutes", query
         )
-        query.add_where(SQL("%s IS NOT NULL", minutes))
+        contacted = model._field_to_sql(model._table, "contacted_count", query)
+        query.add_where(SQL("%s IS NOT NULL AND %s = 1", minutes, contacted))
         query.groupby = SQL("GROUPING SETS ((%s), ())", user_column)
         rows = self.env.execute_query(
             query.select(

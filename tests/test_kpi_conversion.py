@@ -91,6 +91,20 @@ class TestKpiConversion(KpiCase):
         self.assertEqual(people[self.salesman.id]["leads"], 10)
         self.assertEqual(people[self.salesman.id]["won"], 3)
 
+    def test_leads_never_contacted_have_no_response_time(self):
+        self.env["crm.followup.policy"].create(
+            {"name": "Weddings answer within the hour", "team_id": self.team.id}
+        )
+        march = datetime.date(2027, 3, 10)
+        leads = self.make_lead(march, name="Waiting 1") | self.make_lead(
+            march, name="Waiting 2"
+        )
+        self.assertFalse(leads.filtered("first_contact_date"))
+        response = self.march_kpis(user=self.manager)["response"]
+        self.assertEqual(response["contacted"], 0)
+        self.assertIsNone(response["within_target_rate"])
+        self.assertIsNone(response["median_minutes"])
+
     def test_first_response_median_average_and_target(self):
         self.env["crm.followup.policy"].create(
             {"name": "Weddings answer within the hour", "team_id": self.team.id}
