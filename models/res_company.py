@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .lib.probability import follows_stage, stage_value
+
 PROBABILITY_SOURCES = [
     ("predictive", "Predictive scoring"),
     ("stage", "Stage probabilities"),
@@ -27,9 +29,17 @@ class ResCompany(models.Model):
             return super().write(vals)
         leads = self.env["crm.lead"]._closed_loop_open_leads(changed)
         # A probability set by hand under predictive scoring stays an override
-        # once the stage takes over.
+        # once the stage takes over, unless it is the stage's own value anyway.
         overridden = (
-            leads.filtered(lambda lead: not lead.is_automated_probability)
+            leads.filtered(
+                lambda lead: (
+                    not lead.is_automated_probability
+                    and not follows_stage(
+                        lead.probability,
+                        stage_value(lead.stage_id.is_won, lead.stage_id.probability),
+                    )
+                )
+            )
             if source == "stage"
             else leads.browse()
         )

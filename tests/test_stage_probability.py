@@ -254,6 +254,15 @@ class TestProbabilitySetting(StageProbabilityCommon):
         self.assertEqual(overridden.probability, 42)
         self.assertFalse(overridden.is_automated_probability)
 
+    def test_switch_keeps_a_value_that_is_the_stages_own_out_of_overrides(self):
+        self.company.crm_probability_source = "predictive"
+        at_stage_value = self._opportunity(self.stage_proposal, probability=60)
+        self.assertFalse(at_stage_value.is_automated_probability)
+        self.company.crm_probability_source = "stage"
+        self.assertFalse(at_stage_value.probability_is_manual)
+        at_stage_value.stage_id = self.stage_qualified
+        self.assertEqual(at_stage_value.probability, 30, "it follows its stage")
+
     def test_other_company_keeps_predictive_scoring(self):
         other = self.env["res.company"].create({"name": "Spa Pty"})
         lead = self.env["crm.lead"].create(
