@@ -81,7 +81,7 @@ class CrmClosedLoopKpi(models.AbstractModel):
         date_from, date_to = self._parse_period(date_from, date_to)
         companies = self._check_companies(company_ids)
         team_ids = self._ids_argument("team_ids", team_ids)
-        if groupby and groupby not in GROUPBY_COLUMNS:
+        if groupby and (not isinstance(groupby, str) or groupby not in GROUPBY_COLUMNS):
             raise UserError(
                 self.env._(
                     "Unknown grouping %(groupby)s; use one of %(allowed)s.",
@@ -151,7 +151,11 @@ class CrmClosedLoopKpi(models.AbstractModel):
         try:
             date_from = fields.Date.to_date(date_from) if date_from else None
             date_to = fields.Date.to_date(date_to) if date_to else None
-        except ValueError as error:
+            for day in (date_from, date_to):
+                # Far-off years overflow the period arithmetic (previous period).
+                if day and not 1900 <= day.year <= 2200:
+                    raise ValueError(f"{day} is out of range")
+        except (TypeError, ValueError) as error:
             raise UserError(
                 self.env._(
                     "Give the period's dates as YYYY-MM-DD (%(error)s).", error=error

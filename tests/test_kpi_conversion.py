@@ -1,6 +1,7 @@
 import datetime
 import json
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .kpi_common import KpiCase
@@ -90,6 +91,15 @@ class TestKpiConversion(KpiCase):
         people = {row["user_id"]: row for row in kpis["salespeople"]}
         self.assertEqual(people[self.salesman.id]["leads"], 10)
         self.assertEqual(people[self.salesman.id]["won"], 3)
+
+    def test_arguments_of_the_wrong_type_get_a_clear_error(self):
+        kpi = self.Kpi.with_user(self.manager)
+        company_ids = [self.company.id]
+        for date_from in (20270101, ["2027-01-01"], "0001-01-01"):
+            with self.subTest(date_from=date_from), self.assertRaises(UserError):
+                kpi.get_kpis(date_from, "2027-03-31", company_ids)
+        with self.assertRaises(UserError):
+            kpi.get_kpis("2027-03-01", "2027-03-31", company_ids, groupby=["user"])
 
     def test_leads_never_contacted_have_no_response_time(self):
         self.env["crm.followup.policy"].create(
