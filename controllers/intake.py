@@ -53,7 +53,10 @@ class CrmIntakeController(http.Controller):
             body = intake_payload.encode_form(
                 {**httprequest.args, **httprequest.form}
             ).encode()
-        form = self._find_form(body, content_type)
+        form, problem = self._find_form(body, content_type)
+        if not form and problem:
+            # No form to file it under: refuse the body itself, not its key.
+            return self._json(400, Submission._refusal(problem), origin)
         if not form:
             return self._json(
                 404,
@@ -74,20 +77,16 @@ class CrmIntakeController(http.Controller):
         return self._json(status, answer, origin if allowed else None)
 
     def _find_form(self, body, content_type):
-        try:
-            values = intake_payload.decode_body(body, content_type)
-        except intake_payload.PayloadError:
-            values = {}
-        key = values.get(intake_payload.FORM_KEY_FIELD) or request.httprequest.args.get(
-            intake_payload.FORM_KEY_FIELD
-        )
+        """The form the body names and, if the body is refused, its problem."""
+        key, problem = intake_payload.find_form_key(body, content_type)
+        key = key or request.httprequest.args.get(intake_payload.FORM_KEY_FIELD)
         if not intake_payload.is_form_key(key):
-            return None
+            return None, problem
         # Visitors may not read form settings; only the form they name exactly is
         # used, to file their enquiry.
         # sudo: crm.intake.form - look up the form named by its exact key
         Form = request.env["crm.intake.form"].sudo()
-        return Form.search([("key", "=", key)], limit=1)
+        return Form.search([("key", "=", key)], limit=1), problem
 
     def _preflight(self, origin):
         """Let browsers send JSON from a site that some active form allows."""

@@ -179,13 +179,7 @@ class CrmIntakeSubmission(models.Model):
             payload = intake_payload.parse_payload(decoded, form._accepted_answers())
         except intake_payload.PayloadError as error:
             self._store_rejected(values, str(error))
-            return 400, {
-                "ok": False,
-                "error": self.env._(
-                    "Please correct the enquiry: %(problems)s", problems=str(error)
-                ),
-                "fields": error.problems,
-            }
+            return 400, self._refusal(error)
         digest = intake_payload.payload_hash(form.key, payload)
         now = fields.Datetime.now()
         duplicate = self.search(
@@ -214,6 +208,17 @@ class CrmIntakeSubmission(models.Model):
                 ", ".join(payload.ignored),
             )
         return submission._answer()
+
+    @api.model
+    def _refusal(self, error):
+        """The answer to a body refused with ``error`` (a PayloadError)."""
+        return {
+            "ok": False,
+            "error": self.env._(
+                "Please correct the enquiry: %(problems)s", problems=str(error)
+            ),
+            "fields": error.problems,
+        }
 
     def _store_rejected(self, values, error):
         _logger.warning("Intake submission rejected: %s", error)

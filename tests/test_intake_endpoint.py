@@ -186,6 +186,100 @@ class TestIntakeEndpoint(IntakeCase):
         self.assertEqual(good.status_code, 201, good.text)
         self.assertEqual(len(self.leads_of(self.form_calculator)), 1)
 
+    def post_raw(self, body, content_type="application/json", query=""):
+        return self.url_open(
+            "/crm/intake" + query, data=body, headers={"Content-Type": content_type}
+        )
+
+    def assert_refused_and_kept(self, response, form, field, count):
+        self.assertEqual(response.status_code, 400, response.text)
+        answer = response.json()
+        self.assertFalse(answer["ok"])
+        self.assertIn(field, answer["fields"])
+        self.assertIn("Please correct the enquiry", answer["error"])
+        submissions = self.submissions_of(form)
+        self.assertEqual(len(submissions), count, "the refused body is kept")
+        self.assertEqual(set(submissions.mapped("state")), {"rejected"})
+        self.assertFalse(self.leads_of(form))
+
+    def test_text_the_database_cannot_store_is_refused_not_queued(self):
+        body = b'{"form":"wedding-calculator","email":"sur@b.co","name":"\\ud800"}'
+        response = self.post_raw(body)
+        self.assert_refused_and_kept(response, self.form_calculator, "name", 1)
+        submission = self.submissions_of(self.form_calculator)
+        self.assertFalse(submission.attempts, "no lead was attempted")
+        self.assertIn("\\ud800", submission.raw_body)
+        body = b'{"form":"wedding-calculator","email":"nul@b.co","name":"a\\u0000"}'
+        response = self.post_raw(body)
+        self.assert_refused_and_kept(response, self.form_calculator, "name", 2)
+
+    def test_malformed_bodies_naming_a_form_are_refused_and_kept(self):
+        self.env["ir.config_parameter"].set_param(
+            "crm_closed_loop.intake_rate_limit", 0
+        )
+        form = self.form_calculator
+        cases = [
+            (b'{"form":"wedding-calculator","email":["a@b.co"]}', "", "email"),
+            (b'{"form":"wedding-calculator","email":{"a":"b"}}', "", "email"),
+            (
+                b'{"form":"wedding-calculator","email":',
+                "?form=wedding-calculator",
+                "body",
+            ),
+            (b'{"form":"wedding-calculator","email":"\xff\xfe@b.co"}', "", "body"),
+            (
+                b'{"form":"wedding-calculator","guests":%s}' % (b"9" * 5000),
+                "",
+                "guests",
+            ),
+        ]
+        for count, (body, query, field) in enumerate(cases, start=1):
+            with self.subTest(body=body[:50]):
+                response = self.post_raw(body, query=query)
+                self.assert_refused_and_kept(response, form, field, count)
+                self.assertNotIn("Unknown form", response.text)
+
+        # No form can be identified: the body is refused, not the key.
+        truncated = self.post_raw(b'{"form":"wedding-calculator","email":')
+        self.assertEqual(truncated.status_code, 400, truncated.text)
+        self.assertIn("JSON", truncated.json()["error"])
+        bad_and_unknown = self.post_raw(b'{"form":"no-such-form","email":[1]}')
+        self.assertEqual(bad_and_unknown.status_code, 400, bad_and_unknown.text)
+        self.assertEqual(len(self.submissions_of(form)), len(cases))
+
+        # A good body with an unknown or archived key stays a 404.
+        self.form_b.active = False
+        for key in ("no-such-form", "venue-b-enquiry"):
+            unknown = self.post_json({"form": key, "email": "a@example.com"})
+            self.assertEqual(unknown.status_code, 404, unknown.text)
+
+    def test_invalid_utf8_is_refused_alike_in_form_and_json(self):
+        form_encoded = self.post_raw(
+            b"form=wedding-calculator&email=a%40b.co&name=%ff%fe",
+            "application/x-www-form-urlencoded",
+        )
+        self.assert_refused_and_kept(form_encoded, self.form_calculator, "body", 1)
+        as_json = self.post_raw(
+            b'{"form":"wedding-calculator","email":"a@b.co","name":"\xff\xfe"}'
+        )
+        self.assert_refused_and_kept(as_json, self.form_calculator, "body", 2)
+        self.assertEqual(form_encoded.json(), as_json.json())
+
+    def test_answers_are_refused_with_a_readable_message(self):
+        response = self.post_json(
+            self.calculator_payload(guests="²", event_date="20271231")
+        )
+        self.assert_refused_and_kept(response, self.form_calculator, "guests", 1)
+        fields = response.json()["fields"]
+        self.assertIn("whole number", fields["guests"])
+        self.assertNotIn("int()", response.text)
+        self.assertIn("YYYY-MM-DD", fields["event_date"])
+        response = self.post_json(
+            self.calculator_payload(quoted_amount="١٢", event_date="0001-01-01")
+        )
+        self.assert_refused_and_kept(response, self.form_calculator, "quoted_amount", 2)
+        self.assertIn("event_date", response.json()["fields"])
+
     def test_honeypot_answers_success_but_creates_no_lead(self):
         response = self.post_json(self.calculator_payload(fax="http://spam.example"))
         self.assertEqual(response.status_code, 200)

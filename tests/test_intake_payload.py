@@ -57,6 +57,115 @@ def test_undecodable_bodies_say_what_is_wrong(body, content_type, field):
     assert field in caught.value.problems
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "field"),
+    [
+        (rb'{"email": "sur@b.co", "name": "\ud800"}', "application/json", "name"),
+        (rb'{"email": "sur@b.co", "name": "a\u0000b"}', "application/json", "name"),
+        (rb'{"email": "sur@b.co", "\udfff": "x"}', "application/json", "body"),
+        (rb'{"email": "sur@b.co", "\udfff": ["x"]}', "application/json", "body"),
+        (b"email=sur%40b.co&name=a%00b", "application/x-www-form-urlencoded", "name"),
+    ],
+)
+def test_text_the_database_cannot_store_is_refused(body, content_type, field):
+    with pytest.raises(ip.PayloadError) as caught:
+        ip.decode_body(body, content_type)
+    assert field in caught.value.problems
+    # The message itself must be storable in the rejected submission.
+    str(caught.value).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"form": "spa", "email": ["a@b.co"]}',
+        b'{"form": "spa", "email": {"a": "b"}}',
+        b'{"form": "spa", "email": "a@b.co", "name": "\xff\xfe"}',
+        b'{"form": "spa", "email": "a@b.co", "name": "\ud800"}',
+    ],
+)
+def test_the_form_key_of_a_refused_json_body_is_still_found(body):
+    key, problem = ip.find_form_key(body, "application/json")
+    assert key == "spa"
+    assert isinstance(problem, ip.PayloadError)
+
+
+def test_form_key_of_good_truncated_and_unknown_bodies():
+    assert ip.find_form_key(b'{"form": "spa", "email": "a@b.co"}', "") == (None, None)
+    assert ip.find_form_key(b"form=spa&email=a%40b.co", "") == ("spa", None)
+    key, problem = ip.find_form_key(b"form=spa&name=%EF%BF%BD", "")
+    assert key == "spa"
+    assert problem.problems == {"body": "is not valid UTF-8 text"}
+    key, problem = ip.find_form_key(b'{"form":"spa","email":', "application/json")
+    assert key is None
+    assert "JSON" in problem.problems["body"]
+    key, problem = ip.find_form_key(b'{"form": 7, "email": []}', "application/json")
+    assert key is None
+    assert problem.problems["email"]
+
+
+def test_huge_json_integers_get_a_field_message():
+    digits = b"9" * 5000
+    body = b'{"email": "a@b.co", "guests": %s}' % digits
+    values = ip.decode_body(body, "application/json")
+    assert values["guests"] == "9" * 5000
+    values = ip.decode_body(
+        b'{"email": "a@b.co", "guests": %s, "quoted_amount": %s}' % (digits, digits),
+        "application/json",
+    )
+    with pytest.raises(ip.PayloadError) as caught:
+        ip.parse_payload(values)
+    assert "whole number" in caught.value.problems["guests"]
+    assert "amount" in caught.value.problems["quoted_amount"]
+
+
+def test_invalid_utf8_is_refused_alike_in_form_and_json():
+    # Odoo hands the controller form fields decoded with U+FFFD for bad bytes.
+    as_form = b"email=a%40b.co&name=%EF%BF%BD%EF%BF%BD"
+    as_json = b'{"email": "a@b.co", "name": "\xff\xfe"}'
+    with pytest.raises(ip.PayloadError) as form_error:
+        ip.decode_body(as_form, "application/x-www-form-urlencoded")
+    with pytest.raises(ip.PayloadError) as json_error:
+        ip.decode_body(as_json, "application/json")
+    assert (
+        form_error.value.problems
+        == json_error.value.problems
+        == {"body": "is not valid UTF-8 text"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [
+        ("guests", "²", "whole number"),
+        ("guests", "١٢", "whole number"),
+        ("guests", "0" * 10 + "1", "whole number"),
+        ("quoted_amount", "١٢", "amount like"),
+        ("event_date", "20271231", "YYYY-MM-DD"),
+        ("event_date", "2027-W01-1", "YYYY-MM-DD"),
+        ("event_date", "0001-01-01", "1900 to 2200"),
+        ("event_date", "2201-01-01", "1900 to 2200"),
+        (
+            "event_date",
+            "\u0662\u0660\u0662\u0667-\u0660\u0661-\u0660\u0661",
+            "YYYY-MM-DD",
+        ),
+        ("event_date", "2027-02-30", "YYYY-MM-DD"),
+    ],
+)
+def test_answers_accept_only_their_documented_form(name, raw, expected):
+    with pytest.raises(ValueError, match=expected):
+        ip.parse_answer(name, raw)
+
+
+def test_answers_at_the_limits_are_accepted():
+    assert ip.parse_answer("guests", "100000") == 100000
+    assert ip.parse_answer("guests", "007") == 7
+    assert ip.parse_answer("quoted_amount", "12 500.5") == Decimal("12500.50")
+    assert ip.parse_answer("event_date", "1900-01-01") == date(1900, 1, 1)
+    assert ip.parse_answer("event_date", "2200-12-31") == date(2200, 12, 31)
+
+
 def test_every_problem_is_reported_at_once():
     with pytest.raises(ip.PayloadError) as caught:
         ip.parse_payload(
@@ -180,7 +289,8 @@ def test_utm_key_ignores_surrounding_blanks_and_case(label, pad):
 @given(
     st.dictionaries(
         st.sampled_from(["name", "email", "guests", "package", "message"]),
-        st.text(max_size=50),
+        # NUL and U+FFFD are refused in any body (see the tests above).
+        st.text(st.characters(exclude_characters="\x00\ufffd"), max_size=50),
     )
 )
 def test_form_encoding_round_trips(values):

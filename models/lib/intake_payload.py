@@ -46,7 +46,11 @@ REVENUE_MODES = ("none", "quote", "quote_per_guest")
 _ANSWER_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]{2,}$")
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]+$")
-_AMOUNT_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+# ASCII digits only: str.isdigit() and \d also take "²" and Arabic-Indic digits.
+_AMOUNT_RE = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+_COUNT_RE = re.compile(rf"[0-9]{{1,{len(str(MAX_GUESTS))}}}")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MIN_YEAR, MAX_YEAR = 1900, 2200
 _SPACES_RE = re.compile(r"\s+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RESERVED_KEYS = frozenset(
@@ -107,17 +111,52 @@ def decode_body(body, content_type):
     except UnicodeDecodeError as exc:
         raise PayloadError({"body": "is not valid UTF-8 text"}) from exc
     if is_json_content_type(content_type):
-        return _decode_json(text)
-    values = {}
-    for key, value in parse_qsl(text, keep_blank_values=True):
-        # A field sent twice (a checkbox group) keeps its first value.
-        values.setdefault(key, value)
+        values = _decode_json(text)
+    else:
+        values = {}
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            # A field sent twice (a checkbox group) keeps its first value.
+            values.setdefault(key, value)
+        # Odoo parses form fields before the controller runs and replaces bytes
+        # that are not UTF-8 with U+FFFD; refuse them as a JSON body would be.
+        if any("\ufffd" in key + value for key, value in values.items()):
+            raise PayloadError({"body": "is not valid UTF-8 text"})
+    _check_storable(values)
     return values
+
+
+def _is_storable(text):
+    """Whether PostgreSQL can store ``text``: UTF-8 encodable and without NUL."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_storable(values):
+    """Refuse lone surrogates (``"\\ud800"`` in JSON) and NUL characters, which
+    would otherwise be accepted and then fail in the database at every retry."""
+    problems = {}
+    for key, value in values.items():
+        if not _is_storable(key):
+            problems["body"] = "has a field name that is not valid text"
+        elif not _is_storable(value):
+            problems[key] = (
+                "contains characters that are not valid text (NUL or a lone "
+                "UTF-16 surrogate); send plain UTF-8 text"
+            )
+    if problems:
+        raise PayloadError(problems)
 
 
 def _decode_json(text):
     try:
-        data = json.loads(text or "{}", parse_float=Decimal)
+        # Integers kept as text: thousands of digits would make int() refuse
+        # them with a message about Python, not about the field.
+        data = json.loads(text or "{}", parse_float=Decimal, parse_int=str)
     except ValueError as exc:
         raise PayloadError({"body": "is not valid JSON"}) from exc
     if not isinstance(data, dict):
@@ -127,12 +166,41 @@ def _decode_json(text):
         if value is None:
             continue
         if isinstance(value, (dict, list)):
-            raise PayloadError({key: "must be a single value, not a list or object"})
+            name = key if _is_storable(key) else "body"
+            raise PayloadError({name: "must be a single value, not a list or object"})
         if isinstance(value, bool):
             values[str(key)] = "yes" if value else "no"
         else:
             values[str(key)] = str(value)
     return values
+
+
+def find_form_key(body, content_type):
+    """The form key a body names, and the problem of the body if it is refused.
+
+    The key is still found in a JSON object whose other fields are wrong, so a
+    refused body can be stored for its form rather than lost.
+
+    :return: ``(key or None, PayloadError or None)``
+    """
+    try:
+        values = decode_body(body, content_type)
+    except PayloadError as error:
+        problem = error
+    else:
+        return values.get(FORM_KEY_FIELD), None
+    if len(body) > MAX_BODY_BYTES:
+        return None, problem
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not is_json_content_type(content_type):
+        return dict(parse_qsl(body)).get(FORM_KEY_FIELD), problem
+    try:
+        data = json.loads(body, parse_int=Decimal, parse_float=Decimal)
+    except ValueError:
+        return None, problem
+    key = data.get(FORM_KEY_FIELD) if isinstance(data, dict) else None
+    return (key if isinstance(key, str) else None), problem
 
 
 def encode_form(values):
@@ -255,18 +323,25 @@ def parse_answer(name, raw):
     if not text:
         return None
     if kind == "date":
+        # date.fromisoformat() also takes 20271231 and 2027-W01-1.
         try:
-            return date.fromisoformat(text)
+            value = date.fromisoformat(text) if _DATE_RE.fullmatch(text) else None
         except ValueError:
-            raise ValueError("must be a date written YYYY-MM-DD") from None
+            value = None
+        if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(
+                f"must be a date written YYYY-MM-DD, in the years {MIN_YEAR} "
+                f"to {MAX_YEAR}"
+            )
+        return value
     if kind == "count":
-        if not text.isdigit() or not 0 < int(text) <= MAX_GUESTS:
+        if not _COUNT_RE.fullmatch(text) or not 0 < int(text) <= MAX_GUESTS:
             raise ValueError(f"must be a whole number from 1 to {MAX_GUESTS}")
         return int(text)
     if kind == "amount":
         compact = text.replace(" ", "").replace(",", "")
         try:
-            amount = Decimal(compact) if _AMOUNT_RE.match(compact) else None
+            amount = Decimal(compact) if _AMOUNT_RE.fullmatch(compact) else None
         except InvalidOperation:
             amount = None
         if amount is None or amount > MAX_AMOUNT:
