@@ -67,7 +67,9 @@ class ResCompany(models.Model):
         """Create and post vendor bills of the demo company.
 
         :param bills: list of dicts with ``partner_id``, ``days_ago``, ``ref`` and
-            ``lines``, a list of ``(label, amount)`` pairs in company currency.
+            ``lines``, a list of ``(label, amount)`` pairs in company currency,
+            or ``(label, amount, analytic_account_id)`` to tag the line's cost
+            with an analytic account (all of it).
         :return: the posted bills
         """
         self.ensure_one()
@@ -97,16 +99,20 @@ class ResCompany(models.Model):
                     "invoice_date": date,
                     "date": date,
                     "invoice_line_ids": [
-                        Command.create(
-                            {"name": label, "quantity": 1, "price_unit": amount}
-                        )
-                        for label, amount in bill["lines"]
+                        Command.create(self._closed_loop_demo_bill_line(*line))
+                        for line in bill["lines"]
                     ],
                 }
             )
         posted = moves.create(vals_list)
         posted.action_post()
         return posted
+
+    def _closed_loop_demo_bill_line(self, label, amount, analytic_account_id=None):
+        vals = {"name": label, "quantity": 1, "price_unit": amount}
+        if analytic_account_id:
+            vals["analytic_distribution"] = {str(analytic_account_id): 100}
+        return vals
 
     def _load_closed_loop_demo_pos(self, outlets):
         """Open a POS session per outlet, ring up paid orders and close it.

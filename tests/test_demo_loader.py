@@ -128,6 +128,31 @@ class TestDemoLoader(TransactionCase):
             bills[0].invoice_line_ids.mapped("name"), ["Ads: weddings", "Ads: spa"]
         )
 
+    def test_bill_lines_carry_their_analytic_account(self):
+        plan = self.env.ref("crm_closed_loop.account_analytic_plan_marketing")
+        account = self.env["account.analytic.account"].create(
+            {"name": "Test ads", "plan_id": plan.id, "company_id": self.company.id}
+        )
+        bill = self.company._load_closed_loop_demo_bills(
+            [
+                {
+                    "partner_id": self.vendor.id,
+                    "days_ago": 3,
+                    "ref": "ADS-3",
+                    "lines": [("Ads: tagged", 700, account.id), ("Ads: plain", 50)],
+                }
+            ]
+        )
+        tagged_line, plain_line = bill.invoice_line_ids.sorted("price_unit", True)
+        self.assertEqual(tagged_line.analytic_distribution, {str(account.id): 100})
+        self.assertFalse(plain_line.analytic_distribution)
+        # Posting writes the cost to the account, as spend of the plan.
+        analytic = self.env["account.analytic.line"].search(
+            [("move_line_id", "in", bill.line_ids.ids)]
+        )
+        self.assertEqual(analytic.mapped("amount"), [-700.0])
+        self.assertEqual(analytic[plan._column_name()], account)
+
     def test_bills_need_a_chart_of_accounts(self):
         bare = self.env["res.company"].create({"name": "Test bare company"})
         with self.assertRaisesRegex(UserError, "no purchase journal"):
