@@ -94,6 +94,58 @@ class CrmClosedLoopKpi(models.AbstractModel):
         with self._without_jit():
             return self._compute_kpis(date_from, date_to, companies, team_ids, groupby)
 
+    @api.model
+    def get_marketing_figures(
+        self, company_ids, groupby=None, res_ids=None, date_from=None, date_to=None
+    ):
+        """Spend, customers acquired and attributed revenue per company and campaign,
+        channel or medium, with CAC and return on spend.
+
+        The campaign and channel forms read their figures here: the same analysis
+        view and formulas as the marketing section of :meth:`get_kpis`, without the
+        lead cohort the scorecard needs as well. Runs with the caller's rights on
+        ``crm.closed.loop.marketing.report``.
+
+        :param company_ids: ids of the companies (sharing one currency); empty
+            means the current company
+        :param groupby: ``"source"``, ``"medium"``, ``"campaign"`` or ``None`` for
+            one total per company
+        :param res_ids: optional ids of the campaigns (channels, mediums) to cover
+        :param date_from, date_to: optional period, both included (spend by
+            accounting date, customers and revenue by acquisition date)
+        :return: ``{(company_id, key_id): row}``, ``key_id`` being ``None`` for
+            the total or an unset value, ``row`` a marketing row as in
+            :meth:`get_kpis` (spend, customers, cac, revenue, return_on_spend,
+            revenue_per_customer)
+        """
+        date_from, date_to = self._parse_period(date_from, date_to)
+        companies = self._check_companies(company_ids)
+        if groupby is not None and groupby not in MARKETING_GROUPBYS:
+            raise UserError(
+                self.env._(
+                    "Unknown grouping %(groupby)s; use one of %(allowed)s.",
+                    groupby=groupby,
+                    allowed=", ".join(MARKETING_GROUPBYS),
+                )
+            )
+        column = groupby and GROUPBY_COLUMNS[groupby]
+        domain = self._marketing_domain(date_from, date_to, companies, None)
+        if column and res_ids is not None:
+            domain &= Domain(column, "in", self._ids_argument("res_ids", res_ids))
+        # The analysis view reads the tables directly: pending writes must land.
+        self.env.flush_all()
+        with self._without_jit():
+            groups = self.env["crm.closed.loop.marketing.report"]._read_group(
+                domain,
+                groupby=["company_id", column] if column else ["company_id"],
+                aggregates=["spend:sum", "customers:sum", "revenue:sum"],
+            )
+        figures = {}
+        for company, *key, spend, customers, revenue in groups:
+            key_id = (key[0].id or None) if key else None
+            figures[company.id, key_id] = kf.marketing_row(spend, customers, revenue)
+        return figures
+
     @contextlib.contextmanager
     def _without_jit(self):
         """Run the aggregates without PostgreSQL's JIT compilation.

@@ -1,10 +1,20 @@
-from odoo import fields, models, tools
+from collections import defaultdict
+
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, table_exists
 
 # Months after acquisition during which a customer's revenue is attributed, when
 # the company does not set its own window.
 DEFAULT_ATTRIBUTION_MONTHS = 12
+
+# A row's id is the id of the record behind it times ROW_ID_STRIDE plus the offset
+# of its kind (see the queries below): spend rows come from analytic lines,
+# revenue rows from invoices or POS orders.
+ROW_ID_STRIDE = 4
+SPEND_OFFSET = 0
+INVOICE_OFFSET = 2
+POS_ORDER_OFFSET = 3
 
 
 class CrmClosedLoopMarketingReport(models.Model):
@@ -15,10 +25,10 @@ class CrmClosedLoopMarketingReport(models.Model):
     journal item, supplier credit notes negative), ``acquisition`` (a customer won
     for the first time) and ``revenue`` (a posted customer invoice or credit note,
     or a paid POS order that was not invoiced, of an acquired customer within the
-    attribution window, dated on the acquisition). The figures are those of
-    ``crm.customer.acquisition``'s ``get_spend``, ``get_customers_acquired`` and
-    ``get_attributed_revenue``, which the campaign and channel forms show.
-    Summing a column over any filter gives the scorecard's figure for that filter.
+    attribution window, dated on the acquisition). This view is the one place
+    these figures are defined: the KPI engine sums it for the scorecard and for
+    the campaign and channel forms, so summing a column over any filter gives
+    their figure for that filter.
     """
 
     _name = "crm.closed.loop.marketing.report"
@@ -58,6 +68,32 @@ class CrmClosedLoopMarketingReport(models.Model):
         currency_field="currency_id",
         aggregator="sum",
     )
+
+    # ------------------------------------------------------------
+    # Documents behind the figures
+    # ------------------------------------------------------------
+
+    @api.model
+    def _document_ids(self, domain):
+        """The records behind the spend and revenue rows matching ``domain``.
+
+        :return: dict with the ids of ``account.move.line`` (spend),
+            ``account.move`` and ``pos.order`` (revenue)
+        """
+        self.env.flush_all()
+        by_offset = defaultdict(list)
+        for row_id in self._search(domain):
+            by_offset[row_id % ROW_ID_STRIDE].append(row_id // ROW_ID_STRIDE)
+        # sudo: account.analytic.line - only the journal item ids are read; the
+        # caller opens them with its own rights
+        analytic_lines = (
+            self.env["account.analytic.line"].sudo().browse(by_offset[SPEND_OFFSET])
+        )
+        return {
+            "account.move.line": sorted(set(analytic_lines.move_line_id.ids)),
+            "account.move": sorted(by_offset[INVOICE_OFFSET]),
+            "pos.order": sorted(by_offset[POS_ORDER_OFFSET]),
+        }
 
     # ------------------------------------------------------------
     # View parts

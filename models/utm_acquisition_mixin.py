@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .crm_customer_acquisition import GROUPBY_COLUMNS
 from .lib import acquisition_math
+from .lib import kpi_formulas as kf
 
 # Who sees the figures: sales and accounting users. Other users of campaigns
 # (e-mail marketing, events) keep the stock form, without access errors.
@@ -21,9 +21,10 @@ class UtmAcquisitionMixin(models.AbstractModel):
     _name = "utm.acquisition.mixin"
     _description = "Acquisition Figures of a Campaign or Channel"
 
-    # "campaign" or "source": the dimension of crm.customer.acquisition figures.
+    # "campaign" or "source": the grouping of the KPI engine's marketing figures.
     _acquisition_groupby = None
-    # The field of crm.lead and of account.analytic.account pointing to self.
+    # The field pointing to self on crm.lead, crm.customer.acquisition and the
+    # marketing analysis, and the one on account.analytic.account.
     _acquisition_lead_field = None
     _acquisition_analytic_field = None
 
@@ -84,40 +85,28 @@ class UtmAcquisitionMixin(models.AbstractModel):
         string="Marketing Analytic Accounts",
     )
 
-    def _acquisition_figure_args(self):
-        return {
-            "company_ids": self.env.company.ids,
-            "groupby": self._acquisition_groupby,
-            "res_ids": self.ids,
-        }
-
     @api.depends("marketing_budget")
     @api.depends_context("company")
     def _compute_acquisition_figures(self):
-        Acquisition = self.env["crm.customer.acquisition"]
         company = self.env.company
-        args = self._acquisition_figure_args()
-        spend = Acquisition.get_spend(**args)
-        customers = Acquisition.get_customers_acquired(**args)
-        revenue = Acquisition.get_attributed_revenue(**args)
+        # sudo: crm.closed.loop.kpi - the fields' groups decide who reads these
+        # figures; salespeople see them without opening the marketing analysis
+        figures = (
+            self.env["crm.closed.loop.kpi"]
+            .sudo()
+            .get_marketing_figures(
+                company.ids, groupby=self._acquisition_groupby, res_ids=self.ids
+            )
+        )
+        empty = kf.marketing_row(0.0, 0, 0.0)
         for record in self:
-            key = (company.id, record.id)
+            row = figures.get((company.id, record.id), empty)
             record.acquisition_currency_id = company.currency_id
-            record.marketing_spend = spend.get(key, 0.0)
-            record.acquisition_customer_count = customers.get(key, 0)
-            record.acquisition_revenue = revenue.get(key, 0.0)
-            record.acquisition_cac = (
-                acquisition_math.cac(
-                    record.marketing_spend, record.acquisition_customer_count
-                )
-                or 0.0
-            )
-            record.acquisition_return_on_spend = (
-                acquisition_math.return_on_spend(
-                    record.acquisition_revenue, record.marketing_spend
-                )
-                or 0.0
-            )
+            record.marketing_spend = row["spend"] or 0.0
+            record.acquisition_customer_count = row["customers"]
+            record.acquisition_revenue = row["revenue"] or 0.0
+            record.acquisition_cac = row["cac"] or 0.0
+            record.acquisition_return_on_spend = row["return_on_spend"] or 0.0
             record.marketing_budget_used = (
                 acquisition_math.budget_used_percent(
                     record.marketing_budget, record.marketing_spend
@@ -159,6 +148,18 @@ class UtmAcquisitionMixin(models.AbstractModel):
     # Actions
     # ------------------------------------------------------------
 
+    def _acquisition_document_ids(self, kind):
+        """Ids of the records behind this record's spend or revenue figure in the
+        current company, by model (see the marketing analysis)."""
+        domain = [
+            ("company_id", "=", self.env.company.id),
+            ("kind", "=", kind),
+            (self._acquisition_lead_field, "=", self.id),
+        ]
+        # sudo: crm.closed.loop.marketing.report - the caller checked its read
+        # access to the documents it opens; the list applies its own rules
+        return self.env["crm.closed.loop.marketing.report"].sudo()._document_ids(domain)
+
     def action_create_marketing_analytic_account(self):
         """Create the analytic account of the "Marketing" plan that accountants use
         to tag this record's costs, or open it when one already exists."""
@@ -189,11 +190,8 @@ class UtmAcquisitionMixin(models.AbstractModel):
     def action_view_marketing_spend(self):
         """Journal items of posted entries tagged to this record."""
         self.ensure_one()
-        MoveLine = self.env["account.move.line"]
-        MoveLine.check_access("read")
-        ids = self.env["crm.customer.acquisition"].get_spend_move_line_ids(
-            **self._acquisition_figure_args()
-        )
+        self.env["account.move.line"].check_access("read")
+        ids = self._acquisition_document_ids("spend")["account.move.line"]
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Spend of %(name)s", name=self.display_name),
@@ -226,16 +224,14 @@ class UtmAcquisitionMixin(models.AbstractModel):
             "view_mode": "list,form",
             "domain": [
                 ("company_id", "=", self.env.company.id),
-                (GROUPBY_COLUMNS[self._acquisition_groupby][0], "=", self.id),
+                (self._acquisition_lead_field, "=", self.id),
             ],
         }
 
     def action_view_attributed_invoices(self):
         self.ensure_one()
         self.env["account.move"].check_access("read")
-        move_ids, _order_ids = self.env[
-            "crm.customer.acquisition"
-        ].get_attributed_documents(**self._acquisition_figure_args())
+        move_ids = self._acquisition_document_ids("revenue")["account.move"]
         return {
             "type": "ir.actions.act_window",
             "name": self.env._(
@@ -250,9 +246,7 @@ class UtmAcquisitionMixin(models.AbstractModel):
     def action_view_attributed_pos_orders(self):
         self.ensure_one()
         self.env["pos.order"].check_access("read")
-        _move_ids, order_ids = self.env[
-            "crm.customer.acquisition"
-        ].get_attributed_documents(**self._acquisition_figure_args())
+        order_ids = self._acquisition_document_ids("revenue")["pos.order"]
         return {
             "type": "ir.actions.act_window",
             "name": self.env._(

@@ -180,6 +180,20 @@ class AcquisitionCommon(TestPoSCommon):
         result = self.env["pos.order"].sync_from_ui([order_data])
         return self.env["pos.order"].browse(result["pos.order"][0]["id"])
 
+    def figure(self, name, record=None, groupby="campaign", company=None, **period):
+        """One marketing figure of the KPI engine (``spend``, ``customers``,
+        ``revenue``...) for ``record`` grouped by ``groupby``, or for the company
+        total without a record."""
+        company = company or self.company
+        figures = self.env["crm.closed.loop.kpi"].get_marketing_figures(
+            company.ids,
+            groupby=groupby if record else None,
+            res_ids=record.ids if record else None,
+            **period,
+        )
+        row = figures.get((company.id, record.id if record else None), {})
+        return row.get(name) or 0
+
     def acquisition_of(self, partner, company=None):
         return self.env["crm.customer.acquisition"].search(
             [

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .acquisition_common import AcquisitionCommon
@@ -8,10 +8,7 @@ from .acquisition_common import AcquisitionCommon
 @tagged("post_install", "-at_install")
 class TestCustomerAcquisition(AcquisitionCommon):
     def revenue(self, campaign, **kwargs):
-        figures = self.env["crm.customer.acquisition"].get_attributed_revenue(
-            company_ids=self.company.ids, res_ids=campaign.ids, **kwargs
-        )
-        return figures.get((self.company.id, campaign.id), 0.0)
+        return self.figure("revenue", campaign, **kwargs)
 
     def test_case_1_invoice_and_spa_pos_order_are_attributed(self):
         self.win_lead(self.bride, self.bridal_fair)
@@ -22,11 +19,8 @@ class TestCustomerAcquisition(AcquisitionCommon):
 
         self.assertAlmostEqual(self.revenue(self.bridal_fair), 8300.0)
         self.assertAlmostEqual(self.bridal_fair.acquisition_revenue, 8300.0)
-        moves, orders = self.env["crm.customer.acquisition"].get_attributed_documents(
-            company_ids=self.company.ids, res_ids=self.bridal_fair.ids
-        )
-        self.assertEqual(len(moves), 1)
-        self.assertEqual(orders, order.ids)
+        action = self.bridal_fair.action_view_attributed_invoices()
+        self.assertEqual(len(self.env["account.move"].search(action["domain"])), 1)
         action = self.bridal_fair.action_view_attributed_pos_orders()
         self.assertEqual(self.env["pos.order"].search(action["domain"]), order)
 
@@ -139,17 +133,15 @@ class TestCustomerAcquisition(AcquisitionCommon):
             self.win_lead(self.bride, self.bridal_fair)
         with freeze_time("2027-05-02 09:00:00"):
             self.win_lead(self.groom, self.bridal_fair)
-        Acquisition = self.env["crm.customer.acquisition"]
-        key = (self.company.id, self.bridal_fair.id)
-        self.assertEqual(Acquisition.get_customers_acquired()[key], 2)
-        march = Acquisition.get_customers_acquired(
-            date_from=self.day("2027-03-01"), date_to=self.day("2027-03-31")
+        self.assertEqual(self.figure("customers", self.bridal_fair), 2)
+        march = self.figure(
+            "customers",
+            self.bridal_fair,
+            date_from=self.day("2027-03-01"),
+            date_to=self.day("2027-03-31"),
         )
-        self.assertEqual(march[key], 1)
-        self.assertEqual(
-            Acquisition.get_customers_acquired(groupby=None)[(self.company.id, None)],
-            2,
-        )
+        self.assertEqual(march, 1)
+        self.assertEqual(self.figure("customers"), 2)
 
     def test_merged_partners_keep_the_earliest_acquisition(self):
         with freeze_time("2027-03-15 09:00:00"):
@@ -176,33 +168,34 @@ class TestCustomerAcquisition(AcquisitionCommon):
         self.win_lead(self.bride, self.bridal_fair, company=other)
         self.customer_invoice(self.bride, 8000.0)
         self.customer_invoice(self.bride, 700.0, company=other)
-        Acquisition = self.env["crm.customer.acquisition"]
-        companies = (self.company | other).ids
-        self.assertEqual(
-            Acquisition.get_customers_acquired(companies, res_ids=self.bridal_fair.ids),
-            {
-                (self.company.id, self.bridal_fair.id): 1,
-                (other.id, self.bridal_fair.id): 1,
-            },
+        figures = self.env["crm.closed.loop.kpi"].get_marketing_figures(
+            (self.company | other).ids, groupby="campaign"
         )
-        revenue = Acquisition.get_attributed_revenue(companies)
-        self.assertAlmostEqual(revenue[(self.company.id, self.bridal_fair.id)], 8000.0)
-        self.assertAlmostEqual(revenue[(other.id, self.bridal_fair.id)], 700.0)
+        here = figures[self.company.id, self.bridal_fair.id]
+        there = figures[other.id, self.bridal_fair.id]
+        self.assertEqual((here["customers"], there["customers"]), (1, 1))
+        self.assertAlmostEqual(here["revenue"], 8000.0)
+        self.assertAlmostEqual(there["revenue"], 700.0)
         self.assertAlmostEqual(self.bridal_fair.acquisition_revenue, 8000.0)
         self.assertAlmostEqual(
             self.bridal_fair.with_company(other).acquisition_revenue, 700.0
         )
 
-    def test_figures_leave_out_companies_the_user_cannot_access(self):
+    def test_figures_refuse_companies_the_user_cannot_access(self):
         other = self.setup_other_company(name="Karoo Lodge")["company"]
         self.env.user.company_ids = [Command.link(other.id)]
         self.win_lead(self.bride, self.bridal_fair, company=other)
-        figures = (
-            self.env["crm.customer.acquisition"]
-            .with_user(self.salesperson)
-            .get_customers_acquired([self.company.id, other.id])
+        with self.assertRaises(UserError):
+            self.env["crm.closed.loop.kpi"].with_user(
+                self.salesperson
+            ).get_marketing_figures([self.company.id, other.id])
+        # The salesperson's own company shows nothing of the other one.
+        self.assertEqual(
+            self.bridal_fair.with_user(self.salesperson).acquisition_customer_count, 0
         )
-        self.assertEqual(figures, {})
+        self.assertEqual(
+            self.bridal_fair.with_company(other).acquisition_customer_count, 1
+        )
 
     def test_salesperson_reads_acquisitions_but_cannot_write_them(self):
         self.win_lead(self.bride, self.bridal_fair)

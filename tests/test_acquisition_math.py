@@ -7,22 +7,6 @@ from ..models.lib import acquisition_math
 
 @tagged("post_install", "-at_install")
 class TestAcquisitionMath(BaseCase):
-    def test_cac_is_spend_per_customer_acquired(self):
-        self.assertEqual(acquisition_math.cac(4000.0, 2), 2000.0)
-
-    def test_cac_does_not_exist_without_customers(self):
-        self.assertIsNone(acquisition_math.cac(4000.0, 0))
-        self.assertIsNone(acquisition_math.cac(0.0, 0))
-
-    def test_cac_of_free_customers_is_zero(self):
-        self.assertEqual(acquisition_math.cac(0.0, 3), 0.0)
-
-    def test_return_on_spend_is_revenue_over_spend(self):
-        self.assertEqual(acquisition_math.return_on_spend(8300.0, 4000.0), 2.075)
-
-    def test_return_on_spend_does_not_exist_without_spend(self):
-        self.assertIsNone(acquisition_math.return_on_spend(8300.0, 0.0))
-
     def test_budget_used_percent(self):
         self.assertEqual(acquisition_math.budget_used_percent(8000.0, 4000.0), 50.0)
         self.assertIsNone(acquisition_math.budget_used_percent(0.0, 4000.0))

@@ -7,12 +7,8 @@ from .acquisition_common import AcquisitionCommon
 
 @tagged("post_install", "-at_install")
 class TestMarketingSpend(AcquisitionCommon):
-    def spend(self, record, groupby="campaign", company=None, **kwargs):
-        company = company or self.company
-        figures = self.env["crm.customer.acquisition"].get_spend(
-            company_ids=company.ids, groupby=groupby, res_ids=record.ids, **kwargs
-        )
-        return figures.get((company.id, record.id), 0.0)
+    def spend(self, record, groupby="campaign", company=None, **period):
+        return self.figure("spend", record, groupby, company, **period)
 
     def test_case_3_bill_minus_supplier_credit_note_and_cac(self):
         self.vendor_bill(5000.0, self.bridal_fair_account)
@@ -71,8 +67,7 @@ class TestMarketingSpend(AcquisitionCommon):
         self.assertAlmostEqual(self.facebook.marketing_spend, 1200.0)
         # A channel account is no campaign spend, but it is marketing spend.
         self.assertEqual(self.spend(self.bridal_fair), 0.0)
-        totals = self.env["crm.customer.acquisition"].get_spend(groupby=None)
-        self.assertAlmostEqual(totals[(self.company.id, None)], 1200.0)
+        self.assertAlmostEqual(self.figure("spend"), 1200.0)
 
     def test_split_distribution_counts_each_share(self):
         self.vendor_bill(

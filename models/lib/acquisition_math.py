@@ -1,30 +1,9 @@
-"""Arithmetic of customer acquisition, kept free of the ORM so it can be tested
-directly and shared by every screen that shows these figures."""
+"""Arithmetic of customer acquisition (budget, attribution window), kept free of
+the ORM so it can be tested directly. CAC and return on spend are KPI formulas
+(``kpi_formulas``)."""
 
 import calendar
 import datetime
-
-
-def cac(spend, customers):
-    """Customer acquisition cost: marketing spend divided by customers acquired.
-
-    Returns None when no customer was acquired: a cost per customer does not exist
-    then, and 0 or the whole spend would both read as a real figure.
-    """
-    if not customers:
-        return None
-    return spend / customers
-
-
-def return_on_spend(revenue, spend):
-    """Attributed revenue divided by marketing spend (1.0 means break-even).
-
-    Returns None when nothing was spent, since any revenue over nothing is not a
-    ratio a reader can compare.
-    """
-    if not spend:
-        return None
-    return revenue / spend
 
 
 def budget_used_percent(budget, spend):
