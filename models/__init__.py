@@ -1,3 +1,7 @@
+# Mixins first: the models after them inherit them.
+from . import crm_closed_loop_cached_config_mixin
+
+# isort: split
 from . import (
     account_analytic_account,
     account_move_acquisition,

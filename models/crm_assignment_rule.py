@@ -20,9 +20,12 @@ METHODS = [
 
 class CrmAssignmentRule(models.Model):
     _name = "crm.assignment.rule"
+    _inherit = ["crm.closed.loop.cached.config.mixin"]
     _description = "Lead Assignment Rule"
     _order = "sequence, id"
     _check_company_auto = True
+    # Cached: the companies with an active rule.
+    _cached_config_fields = ("active", "company_id")
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -59,23 +62,6 @@ class CrmAssignmentRule(models.Model):
     # rule, see _lock_rotation.
     rotation_user_id = fields.Many2one("res.users", readonly=True, copy=False)
     log_count = fields.Integer(compute="_compute_log_count")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return rules
-
-    def write(self, vals):
-        result = super().write(vals)
-        if {"active", "company_id"} & set(vals):
-            self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
 
     @api.model
     @ormcache()

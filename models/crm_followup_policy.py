@@ -9,9 +9,12 @@ class CrmFollowupPolicy(models.Model):
     """How fast a team answers its leads, and who is chased when it does not."""
 
     _name = "crm.followup.policy"
+    _inherit = ["crm.closed.loop.cached.config.mixin"]
     _description = "Follow-up policy"
     _order = "team_id, stage_id, id"
     _check_company_auto = True
+    # Cached: the teams with an active policy.
+    _cached_config_fields = ("team_id", "active", "company_id")
 
     name = fields.Char(required=True, translate=True)
     active = fields.Boolean(default=True)
@@ -81,23 +84,6 @@ class CrmFollowupPolicy(models.Model):
         "(team_id, COALESCE(stage_id, 0)) WHERE active",
         "A team has one active policy per stage and one default policy.",
     )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        policies = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return policies
-
-    def write(self, vals):
-        result = super().write(vals)
-        if {"team_id", "active", "company_id"} & set(vals):
-            self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
 
     @api.constrains("calendar_id")
     def _check_calendar_has_hours(self):
