@@ -24,7 +24,6 @@
         "views/crm_stage_views.xml",
         "views/crm_lead_probability_views.xml",
         "views/res_config_settings_views.xml",
-        "views/res_config_settings_acquisition_views.xml",
         "views/crm_intake_form_views.xml",
         "views/crm_intake_submission_views.xml",
         "views/crm_lead_intake_views.xml",

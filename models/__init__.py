@@ -34,7 +34,6 @@ from . import (
     res_company_acquisition,
     res_company_demo,
     res_config_settings,
-    res_config_settings_acquisition,
     res_users_scorecard,
     utm_acquisition_mixin,
     utm_campaign_acquisition,

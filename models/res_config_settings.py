@@ -7,3 +7,6 @@ class ResConfigSettings(models.TransientModel):
     crm_probability_source = fields.Selection(
         related="company_id.crm_probability_source", readonly=False
     )
+    crm_attribution_months = fields.Integer(
+        related="company_id.crm_attribution_months", readonly=False
+    )
