@@ -3,4 +3,4 @@ def uninstall_hook(env):
     # sessions); they must go before the module's own records can.
     company = env.ref("crm_closed_loop.demo_company", raise_if_not_found=False)
     if company:
-        company._unlink_closed_loop_demo_data()
+        env["crm.closed.loop.demo"]._unlink_demo_data(company)

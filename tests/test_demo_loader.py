@@ -18,7 +18,7 @@ class TestDemoLoader(TransactionCase):
         cls.company = cls.env["res.company"].create(
             {"name": "Test Lodge", "country_id": cls.env.ref("base.za").id}
         )
-        cls.company._load_closed_loop_demo_chart()
+        cls.env["crm.closed.loop.demo"]._load_chart(cls.company.id)
         cls.cashier = new_test_user(
             cls.env,
             login="cl_demo_cashier",
@@ -54,7 +54,8 @@ class TestDemoLoader(TransactionCase):
         )
 
     def _load_bills(self):
-        return self.company._load_closed_loop_demo_bills(
+        return self.env["crm.closed.loop.demo"]._load_bills(
+            self.company.id,
             [
                 {
                     "partner_id": self.vendor.id,
@@ -68,11 +69,12 @@ class TestDemoLoader(TransactionCase):
                     "ref": "ADS-2",
                     "lines": [("Ads: weddings", 800)],
                 },
-            ]
+            ],
         )
 
     def _load_pos(self):
-        return self.company._load_closed_loop_demo_pos(
+        return self.env["crm.closed.loop.demo"]._load_pos(
+            self.company.id,
             [
                 {
                     "name": "Test spa",
@@ -91,7 +93,7 @@ class TestDemoLoader(TransactionCase):
                         },
                     ],
                 }
-            ]
+            ],
         )
 
     def test_chart_puts_the_company_in_rand(self):
@@ -102,7 +104,7 @@ class TestDemoLoader(TransactionCase):
         )
         self.assertIn("purchase", journals.mapped("type"))
         # Loading again keeps the chart and the currency, and adds no journal.
-        self.company._load_closed_loop_demo_chart()
+        self.env["crm.closed.loop.demo"]._load_chart(self.company.id)
         self.assertEqual(self.company.currency_id, self.env.ref("base.ZAR"))
         self.assertEqual(
             self.env["account.journal"].search_count(
@@ -133,7 +135,8 @@ class TestDemoLoader(TransactionCase):
         account = self.env["account.analytic.account"].create(
             {"name": "Test ads", "plan_id": plan.id, "company_id": self.company.id}
         )
-        bill = self.company._load_closed_loop_demo_bills(
+        bill = self.env["crm.closed.loop.demo"]._load_bills(
+            self.company.id,
             [
                 {
                     "partner_id": self.vendor.id,
@@ -141,7 +144,7 @@ class TestDemoLoader(TransactionCase):
                     "ref": "ADS-3",
                     "lines": [("Ads: tagged", 700, account.id), ("Ads: plain", 50)],
                 }
-            ]
+            ],
         )
         tagged_line, plain_line = bill.invoice_line_ids.sorted("price_unit", True)
         self.assertEqual(tagged_line.analytic_distribution, {str(account.id): 100})
@@ -156,8 +159,16 @@ class TestDemoLoader(TransactionCase):
     def test_bills_need_a_chart_of_accounts(self):
         bare = self.env["res.company"].create({"name": "Test bare company"})
         with self.assertRaisesRegex(UserError, "no purchase journal"):
-            bare._load_closed_loop_demo_bills(
-                [{"partner_id": self.vendor.id, "days_ago": 1, "ref": "X", "lines": []}]
+            self.env["crm.closed.loop.demo"]._load_bills(
+                bare.id,
+                [
+                    {
+                        "partner_id": self.vendor.id,
+                        "days_ago": 1,
+                        "ref": "X",
+                        "lines": [],
+                    }
+                ],
             )
 
     def test_pos_session_is_closed_with_paid_orders(self):
@@ -182,7 +193,8 @@ class TestDemoLoader(TransactionCase):
 
     def test_second_outlet_counts_its_own_cash(self):
         self._load_pos()
-        second = self.company._load_closed_loop_demo_pos(
+        second = self.env["crm.closed.loop.demo"]._load_pos(
+            self.company.id,
             [
                 {
                     "name": "Test restaurant",
@@ -191,7 +203,7 @@ class TestDemoLoader(TransactionCase):
                         {"days_ago": 1, "payment": "cash", "lines": [(self.tea.id, 1)]}
                     ],
                 }
-            ]
+            ],
         )
         self.assertEqual(second.state, "closed")
         cash = second.config_id.payment_method_ids.filtered("is_cash_count")
@@ -207,7 +219,7 @@ class TestDemoLoader(TransactionCase):
         self._load_bills()
         self._load_pos()
         company = self.company.with_context(**{MODULE_UNINSTALL_FLAG: True})
-        company._unlink_closed_loop_demo_data()
+        self.env["crm.closed.loop.demo"]._unlink_demo_data(company)
         domain = [("company_id", "=", self.company.id)]
         for model in ("account.move", "pos.order", "pos.session", "account.journal"):
             self.assertFalse(self.env[model].search_count(domain), model)

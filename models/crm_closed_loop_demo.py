@@ -1,7 +1,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
@@ -43,27 +43,34 @@ DEMO_PURGE_MODELS = (
 )
 
 
-class ResCompany(models.Model):
-    _inherit = "res.company"
+class CrmClosedLoopDemo(models.AbstractModel):
+    """The demo data that business logic must create (chart of accounts, posted
+    bills, closed POS sessions), loaded by ``<function>`` calls of the demo XML
+    files, and its removal at uninstall. Nothing else uses this model."""
+
+    _name = "crm.closed.loop.demo"
+    _description = "Closed-loop demo data loader"
 
     # ------------------------------------------------------------------
-    # Demo loaders, called from the demo XML files
+    # Loaders, called from the demo XML files with the company's id
     # ------------------------------------------------------------------
 
-    def _load_closed_loop_demo_chart(self):
+    @api.model
+    def _load_chart(self, company_id):
         """Give the demo company a chart of accounts and rand as its currency."""
-        self.ensure_one()
+        company = self.env["res.company"].browse(company_id)
         zar = self.env.ref("base.ZAR")
         zar.active = True
-        if not self.chart_template:
+        if not company.chart_template:
             self.env["account.chart.template"].try_loading(
-                DEMO_CHART_TEMPLATE, company=self, install_demo=False
+                DEMO_CHART_TEMPLATE, company=company, install_demo=False
             )
         # The generic chart sets its own currency; the company has no entry yet,
         # so it can still switch to rand.
-        self.currency_id = zar
+        company.currency_id = zar
 
-    def _load_closed_loop_demo_bills(self, bills):
+    @api.model
+    def _load_bills(self, company_id, bills):
         """Create and post vendor bills of the demo company.
 
         :param bills: list of dicts with ``partner_id``, ``days_ago``, ``ref`` and
@@ -72,17 +79,17 @@ class ResCompany(models.Model):
             with an analytic account (all of it).
         :return: the posted bills
         """
-        self.ensure_one()
-        moves = self.env["account.move"].with_company(self)
+        company = self.env["res.company"].browse(company_id)
+        moves = self.env["account.move"].with_company(company)
         journal = moves.env["account.journal"].search(
-            [("company_id", "=", self.id), ("type", "=", "purchase")], limit=1
+            [("company_id", "=", company.id), ("type", "=", "purchase")], limit=1
         )
         if not journal:
             raise UserError(
                 self.env._(
                     "The company %(company)s has no purchase journal; load its "
                     "chart of accounts first.",
-                    company=self.name,
+                    company=company.name,
                 )
             )
         today = fields.Date.context_today(self)
@@ -92,15 +99,14 @@ class ResCompany(models.Model):
             vals_list.append(
                 {
                     "move_type": "in_invoice",
-                    "company_id": self.id,
+                    "company_id": company.id,
                     "journal_id": journal.id,
                     "partner_id": bill["partner_id"],
                     "ref": bill["ref"],
                     "invoice_date": date,
                     "date": date,
                     "invoice_line_ids": [
-                        Command.create(self._closed_loop_demo_bill_line(*line))
-                        for line in bill["lines"]
+                        Command.create(self._bill_line(*line)) for line in bill["lines"]
                     ],
                 }
             )
@@ -108,13 +114,15 @@ class ResCompany(models.Model):
         posted.action_post()
         return posted
 
-    def _closed_loop_demo_bill_line(self, label, amount, analytic_account_id=None):
+    @api.model
+    def _bill_line(self, label, amount, analytic_account_id=None):
         vals = {"name": label, "quantity": 1, "price_unit": amount}
         if analytic_account_id:
             vals["analytic_distribution"] = {str(analytic_account_id): 100}
         return vals
 
-    def _load_closed_loop_demo_pos(self, outlets):
+    @api.model
+    def _load_pos(self, company_id, outlets):
         """Open a POS session per outlet, ring up paid orders and close it.
 
         :param outlets: list of dicts with ``name`` (of the POS config),
@@ -124,26 +132,26 @@ class ResCompany(models.Model):
             ``(product_id, quantity)`` pairs; prices are the products' list prices.
         :return: the closed sessions
         """
-        self.ensure_one()
-        env = self.with_company(self).env
-        self._closed_loop_demo_warehouse()
+        company = self.env["res.company"].browse(company_id)
+        env = self.with_company(company).env
+        self._warehouse(company)
         sessions = env["pos.session"]
         for outlet in outlets:
             config = env["pos.config"].search(
-                [("name", "=", outlet["name"]), ("company_id", "=", self.id)], limit=1
-            ) or self._closed_loop_demo_create_pos_config(outlet["name"])
+                [("name", "=", outlet["name"]), ("company_id", "=", company.id)],
+                limit=1,
+            ) or self._create_pos_config(company, outlet["name"])
             # Odoo refuses to open a POS session as the superuser; a cashier does.
             cashier = env["res.users"].browse(outlet["user_id"])
-            sessions |= self._closed_loop_demo_run_session(
-                config.with_user(cashier), outlet["orders"]
-            )
+            sessions |= self._run_session(config.with_user(cashier), outlet["orders"])
         return sessions
 
-    def _closed_loop_demo_create_pos_config(self, name):
+    @api.model
+    def _create_pos_config(self, company, name):
         # Each outlet counts its own till: a cash method and journal per config,
         # as Odoo's own onboarding scenarios do; card and customer account are
         # shared by the company.
-        configs = self.env["pos.config"].with_company(self)
+        configs = self.env["pos.config"].with_company(company)
         _journal, method_ids = configs._create_journal_and_payment_methods(
             cash_journal_vals={"name": self.env._("%(outlet)s cash", outlet=name)}
         )
@@ -151,18 +159,24 @@ class ResCompany(models.Model):
             {"name": name, "payment_method_ids": [Command.set(method_ids)]}
         )
 
-    def _closed_loop_demo_warehouse(self):
+    @api.model
+    def _warehouse(self, company):
         # A POS config needs an operation type, which comes with a warehouse;
         # Odoo only creates one for the first company.
-        env = self.with_company(self).env
-        warehouse = env["stock.warehouse"].search([("company_id", "=", self.id)])
+        env = self.with_company(company).env
+        warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)])
         if not warehouse:
             warehouse = env["stock.warehouse"].create(
-                {"name": self.name, "code": self.name[:5], "company_id": self.id}
+                {
+                    "name": company.name,
+                    "code": company.name[:5],
+                    "company_id": company.id,
+                }
             )
         return warehouse
 
-    def _closed_loop_demo_run_session(self, config, orders):
+    @api.model
+    def _run_session(self, config, orders):
         config.open_ui()
         session = config.current_session_id
         session.set_opening_control(0, None)
@@ -173,9 +187,7 @@ class ResCompany(models.Model):
             )[:1],
         }
         for order_data in orders:
-            self._closed_loop_demo_ring_up(
-                session, order_data, methods[order_data["payment"]]
-            )
+            self._ring_up(session, order_data, methods[order_data["payment"]])
         cash = sum(
             session.order_ids.payment_ids.filtered(
                 lambda payment: payment.payment_method_id == methods["cash"]
@@ -193,7 +205,8 @@ class ResCompany(models.Model):
             )
         return session
 
-    def _closed_loop_demo_ring_up(self, session, order_data, payment_method):
+    @api.model
+    def _ring_up(self, session, order_data, payment_method):
         products = session.env["product.product"].browse(
             [product_id for product_id, _qty in order_data["lines"]]
         )
@@ -201,7 +214,7 @@ class ResCompany(models.Model):
         order = session.env["pos.order"].create(
             {
                 "session_id": session.id,
-                "company_id": self.id,
+                "company_id": session.company_id.id,
                 "partner_id": order_data.get("partner_id", False),
                 "date_order": date_order,
                 "amount_total": 0,
@@ -243,26 +256,27 @@ class ResCompany(models.Model):
     # Uninstall
     # ------------------------------------------------------------------
 
-    def _unlink_closed_loop_demo_data(self):
-        """Remove what the demo loaders created in these companies.
+    @api.model
+    def _unlink_demo_data(self, companies):
+        """Remove what the demo loaders created in ``companies``.
 
         Records of the demo XML files carry external ids and go with the module;
         this removes what business logic created around them (chart, bills, POS
         sessions and their entries), so that the company itself can go too.
         """
-        if not self:
+        if not companies:
             return
         env = self.with_context(**{MODULE_UNINSTALL_FLAG: True}).env
         other_company = env["res.company"].search(
-            [("id", "not in", self.ids)], order="sequence, id", limit=1
+            [("id", "not in", companies.ids)], order="sequence, id", limit=1
         )
         users = (
             env["res.users"]
             .with_context(active_test=False)
-            .search([("company_id", "in", self.ids)])
+            .search([("company_id", "in", companies.ids)])
         )
         for user in users:
-            kept = user.company_ids - self
+            kept = user.company_ids - companies
             if kept:
                 user.company_id = kept[:1]
             else:
@@ -282,11 +296,11 @@ class ResCompany(models.Model):
                 and "company_id" in model._fields
             ):
                 model.with_context(active_test=False).search(
-                    [("company_id", "in", self.ids)]
+                    [("company_id", "in", companies.ids)]
                 ).unlink()
         # The company points at its transit location and working hours; let go
         # of them so that they can be removed with the rest.
-        self.with_env(env).write(
+        companies.with_env(env).write(
             {"internal_transit_location_id": False, "resource_calendar_id": False}
         )
         for model in DEMO_PURGE_MODELS:
@@ -295,7 +309,7 @@ class ResCompany(models.Model):
             records = (
                 env[model]
                 .with_context(active_test=False)
-                .search([("company_id", "in", self.ids)])
+                .search([("company_id", "in", companies.ids)])
             )
             if model == "account.payment":
                 # A confirmed payment cannot lose its entry; reset it first.
@@ -306,6 +320,8 @@ class ResCompany(models.Model):
                 accounts = (
                     env["account.account"]
                     .with_context(active_test=False)
-                    .search([("company_ids", "in", self.ids)])
+                    .search([("company_ids", "in", companies.ids)])
                 )
-                accounts.filtered(lambda account: account.company_ids <= self).unlink()
+                accounts.filtered(
+                    lambda account: account.company_ids <= companies
+                ).unlink()
