@@ -99,11 +99,6 @@ class CrmClosedLoopMarketingReport(models.Model):
     # View parts
     # ------------------------------------------------------------
 
-    def _marketing_plan(self):
-        return self.env.ref(
-            "crm_closed_loop.account_analytic_plan_marketing", raise_if_not_found=False
-        )
-
     def _spend_query(self, plan):
         # Analytic lines carry the company-currency balance of posted journal items
         # split by distribution: costs negative, supplier credit notes positive.
@@ -210,7 +205,7 @@ class CrmClosedLoopMarketingReport(models.Model):
 
     def _view_query(self):
         parts = [self._acquisition_query(), self._revenue_query()]
-        plan = self._marketing_plan()
+        plan = self.env["crm.customer.acquisition"]._marketing_plan()
         # On first install the plan is loaded after this view is created; the
         # data file that loads it calls init() again.
         if plan:
