@@ -33,15 +33,12 @@ class CrmIntakeController(http.Controller):
         Submission = request.env["crm.intake.submission"].sudo()
         address = httprequest.remote_addr or ""
         if Submission._rate_limited(address):
-            return self._json(
+            return self._error(
                 429,
-                {
-                    "ok": False,
-                    "error": request.env._(
-                        "Too many enquiries from your address; please try again "
-                        "in a few minutes."
-                    ),
-                },
+                request.env._(
+                    "Too many enquiries from your address; please try again "
+                    "in a few minutes."
+                ),
                 origin,
                 headers=[("Retry-After", "600")],
             )
@@ -58,16 +55,13 @@ class CrmIntakeController(http.Controller):
             # No form to file it under: refuse the body itself, not its key.
             return self._json(400, Submission._refusal(problem), origin)
         if not form:
-            return self._json(
+            return self._error(
                 404,
-                {
-                    "ok": False,
-                    "error": request.env._(
-                        "Unknown form: send the key of an active intake form in "
-                        "the field '%(field)s'.",
-                        field=intake_payload.FORM_KEY_FIELD,
-                    ),
-                },
+                request.env._(
+                    "Unknown form: send the key of an active intake form in "
+                    "the field '%(field)s'.",
+                    field=intake_payload.FORM_KEY_FIELD,
+                ),
                 origin,
             )
         status, answer = Submission._receive(
@@ -104,6 +98,9 @@ class CrmIntakeController(http.Controller):
                 ("Vary", "Origin"),
             ]
         return request.make_response("", headers=headers, status=204)
+
+    def _error(self, status, message, origin, headers=None):
+        return self._json(status, {"ok": False, "error": message}, origin, headers)
 
     def _json(self, status, answer, origin, headers=None):
         headers = list(headers or [])
