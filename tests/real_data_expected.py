@@ -43,6 +43,17 @@ def _rows(path):
         return list(csv.DictReader(handle))
 
 
+def _ad_rows(folder):
+    """Rows of the online ads dataset, exact duplicate rows dropped."""
+    seen = set()
+    path = folder / "online-ads-spend" / "online_advertising_performance_data.csv"
+    for row in _rows(path):
+        fingerprint = tuple(row.items())
+        if fingerprint not in seen:
+            seen.add(fingerprint)
+            yield row
+
+
 def pipeline_win_rates(folder):
     """(overall win rate, {agent: win rate}, {agent: (won, lost)})."""
     counts = defaultdict(Counter)
@@ -80,14 +91,8 @@ def lead_conversion_by_source(folder):
 
 def ad_spend_by_campaign(folder):
     """{campaign: (spend, conversions)} with exact duplicate rows dropped."""
-    seen = set()
     result = defaultdict(lambda: [0.0, 0])
-    path = folder / "online-ads-spend" / "online_advertising_performance_data.csv"
-    for row in _rows(path):
-        fingerprint = tuple(row.items())
-        if fingerprint in seen:
-            continue
-        seen.add(fingerprint)
+    for row in _ad_rows(folder):
         result[row["campaign_number"]][0] += float(row["revenue"])
         result[row["campaign_number"]][1] += int(row["post_click_conversions"])
     return {key: tuple(value) for key, value in result.items()}
@@ -107,13 +112,7 @@ def booking_revenue_by_channel(folder):
 def ad_spend_billed_by_campaign(folder):
     """{campaign: spend} as billed: each campaign-month rounded to the cent."""
     months = defaultdict(float)
-    seen = set()
-    path = folder / "online-ads-spend" / "online_advertising_performance_data.csv"
-    for row in _rows(path):
-        fingerprint = tuple(row.items())
-        if fingerprint in seen:
-            continue
-        seen.add(fingerprint)
+    for row in _ad_rows(folder):
         months[row["campaign_number"], row["month"]] += float(row["revenue"])
     result = defaultdict(float)
     for (campaign, _month), spend in months.items():
