@@ -46,10 +46,11 @@ class CrmClosedLoopKpi(models.AbstractModel):
     """The one KPI engine of the closed loop.
 
     ``get_kpis`` is the public read API: the scorecard report, the pivot-backed
-    figures, the weekly e-mail, the digest and the campaign and channel buttons all
-    call it. It runs a handful of aggregate queries on the two analysis views
+    figures, the weekly e-mail and the digest call it; the campaign and channel
+    forms call ``get_marketing_figures``, its marketing part alone. They run a
+    handful of aggregate queries on the two analysis views
     (``crm.closed.loop.lead.report`` and ``crm.closed.loop.marketing.report``) with
-    the caller's access rights, and leaves the arithmetic to
+    the caller's access rights, and leave the arithmetic to
     ``models/lib/kpi_formulas.py``.
     """
 
