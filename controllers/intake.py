@@ -2,6 +2,7 @@ import logging
 
 from odoo import http
 from odoo.http import request
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 
 from ..models.lib import intake_payload
 
@@ -65,10 +66,26 @@ class CrmIntakeController(http.Controller):
                 origin,
             )
         status, answer = Submission._receive(
-            form, body, content_type, address, origin=origin
+            form,
+            body,
+            content_type,
+            address,
+            origin=origin,
+            can_replay=self._can_replay(),
         )
         allowed = intake_payload.origin_allowed(origin, form._allowed_origins())
         return self._json(status, answer, origin if allowed else None)
+
+    def _can_replay(self):
+        """Whether Odoo will replay this request if it hits a concurrency error.
+
+        Odoo's ``retrying`` calls the route again on the same request object,
+        at most MAX_TRIES_ON_CONCURRENCY_FAILURE times, and answers a 500 when
+        the last one fails: that last try must settle for queueing instead.
+        """
+        tries = getattr(request, "_crm_intake_tries", 0) + 1
+        request._crm_intake_tries = tries
+        return tries < MAX_TRIES_ON_CONCURRENCY_FAILURE
 
     def _find_form(self, body, content_type):
         """The form the body names and, if the body is refused, its problem."""

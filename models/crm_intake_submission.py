@@ -7,11 +7,12 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError, UserError
 from odoo.fields import Domain
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import email_normalize
 from odoo.tools.mail import plaintext2html
 from odoo.tools.sql import escape_psql
 
-from .lib import intake_payload
+from .lib import intake_payload, lock_wait
 
 _logger = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ RATE_LIMIT_PARAM = "crm_closed_loop.intake_rate_limit"
 DEFAULT_RATE_LIMIT = 20
 MAX_ATTEMPTS = 5
 CRON_BATCH = 50
+# Lost races with a rival transaction (round-robin row, duplicate payload):
+# nothing is wrong with the enquiry, doing it again later succeeds.
+TRANSIENT_ERRORS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, ConcurrencyError)
 UTM_FIELDS = {
     "utm_source": ("source_id", "utm.source"),
     "utm_medium": ("medium_id", "utm.medium"),
@@ -144,10 +148,16 @@ class CrmIntakeSubmission(models.Model):
         return count >= limit
 
     @api.model
-    def _receive(self, form, body, content_type, client_address, origin=None):
+    def _receive(
+        self, form, body, content_type, client_address, origin=None, can_replay=False
+    ):
         """Store a body posted for ``form``, then try to process it.
 
         :param bytes body: the body as received
+        :param bool can_replay: whether Odoo will still replay the request on a
+            concurrency error; without it such an error queues the enquiry for
+            the retry cron, triggered at once, so the visitor still gets a
+            reference
         :return: ``(http_status, answer)`` where answer is a JSON-able dict
         """
         values = {
@@ -194,13 +204,22 @@ class CrmIntakeSubmission(models.Model):
             return duplicate._answer(duplicate=True)
         values.update(idempotency_hash=digest, received_date=now)
         try:
-            with self.env.cr.savepoint():
+            # The unique index makes this insert wait for a rival storing the
+            # same payload: bounded like any other lock wait.
+            with (
+                self.env.cr.savepoint(),
+                lock_wait.bounded_lock_wait(self.env.cr),
+            ):
                 submission = self.create(values)
         except pg_errors.UniqueViolation as error:
             # The same payload is being stored by a concurrent request; retrying
             # this request (Odoo does it for ConcurrencyError) finds that one.
-            raise ConcurrencyError("Same intake payload received twice") from error
-        submission._process()
+            if can_replay:
+                raise ConcurrencyError("Same intake payload received twice") from error
+            # Out of replays: the rival's enquiry is stored, under a reference
+            # this transaction cannot see yet.
+            return 202, {"ok": True, "status": "queued", "duplicate": True}
+        submission._process(can_replay=can_replay)
         if payload.ignored:
             _logger.info(
                 "Intake submission %s: ignored fields %s",
@@ -273,13 +292,17 @@ class CrmIntakeSubmission(models.Model):
     # Processing
     # ------------------------------------------------------------
 
-    def _process(self):
-        """Turn queued submissions into leads; idempotent, never raises.
+    def _process(self, can_replay=False):
+        """Turn queued submissions into leads; idempotent.
 
         Each submission is processed in its own savepoint: a failure rolls back
         only that lead and keeps the submission queued, with the error, for the
-        retry cron.
+        retry cron. A lost race with a rival transaction is raised when
+        ``can_replay`` (Odoo then replays the whole request on a fresh
+        snapshot); otherwise it queues the submission without counting an
+        attempt and triggers the retry cron at once.
         """
+        conflicts = False
         for submission in self:
             if submission.state not in ("queued", "failed"):
                 continue
@@ -292,6 +315,19 @@ class CrmIntakeSubmission(models.Model):
                 submission.write(
                     {"state": "rejected", "error": str(error), "attempts": attempts}
                 )
+            except TRANSIENT_ERRORS as error:
+                if can_replay:
+                    raise
+                # Under REPEATABLE READ this transaction cannot see the rival's
+                # commit any more: only a new transaction can succeed.
+                _logger.info(
+                    "Intake submission %s lost a race with another worker (%s);"
+                    " queued for an immediate retry",
+                    submission.name,
+                    type(error).__name__,
+                )
+                submission.write({"error": str(error) or repr(error)})
+                conflicts = True
             except Exception as error:
                 # Any failure must leave the enquiry for a retry, not lose it.
                 _logger.warning(
@@ -317,6 +353,10 @@ class CrmIntakeSubmission(models.Model):
                         "processed_date": fields.Datetime.now(),
                     }
                 )
+        if conflicts:
+            self.env.ref(
+                "crm_closed_loop.crm_intake_submission_cron_process"
+            )._trigger()
 
     def _payload(self):
         self.ensure_one()

@@ -12,6 +12,7 @@ from . import (
     test_followup_sla,
     test_followup_workers,
     test_install,
+    test_intake_concurrency,
     test_intake_endpoint,
     test_intake_form,
     test_intake_payload,
