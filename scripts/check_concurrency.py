@@ -24,6 +24,7 @@ import concurrent.futures
 import configparser
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,7 +37,8 @@ import psycopg2
 DISTINCT = 40
 DUPLICATES = 10
 THREADS = 8
-FOLLOWUP_LEADS = 30
+FOLLOWUP_LEADS = 60
+FOLLOWUP_BATCH = 2
 # Queued enquiries (a request out of replays) are made by the retry cron,
 # triggered at once; the cron worker wakes on that trigger.
 SETTLE_SECONDS = 120
@@ -71,6 +73,9 @@ form = env["crm.intake.form"].create({
     "team_id": team.id,
 })
 env["ir.config_parameter"].set_param("crm_closed_loop.intake_rate_limit", "0")
+# The server's cron worker would take the due leads before the two processes
+# below are loaded: they alone run the follow-up action here.
+env.ref("crm_closed_loop.ir_cron_crm_followup_alerts").active = False
 
 calendar = env["resource.calendar"].create({
     "name": f"cc always open {tag}",
@@ -118,7 +123,7 @@ open(%(ready)r, "w").close()
 deadline = time.monotonic() + 300
 while not os.path.exists(%(go)r) and time.monotonic() < deadline:
     time.sleep(0.05)
-env["crm.lead"]._cron_raise_followup_alerts(batch_size=3)
+env["crm.lead"]._cron_raise_followup_alerts(batch_size=%(batch)d)
 env.cr.commit()
 """
 
@@ -132,9 +137,10 @@ class Check:
 
     # -- plumbing --------------------------------------------------------
 
-    def shell(self, code, log_level="warn"):
+    def shell(self, code, output, log_level="warn"):
         """An ``odoo-bin shell`` process running ``code`` (a separate process
-        with its own registry and connections, as a second server would)."""
+        with its own registry and connections, as a second server would),
+        writing to the open file ``output``."""
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -148,7 +154,7 @@ class Check:
                 f"--log-level={log_level}",
             ],
             stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            stdout=output,
             stderr=subprocess.STDOUT,
             text=True,
         )
@@ -219,10 +225,14 @@ class Check:
     # -- checks ----------------------------------------------------------
 
     def setup(self, tag):
-        process = self.shell(
-            SETUP % {"tag": tag, "followup_leads": FOLLOWUP_LEADS, "mark": MARK}
-        )
-        output, _ = process.communicate(timeout=SHELL_SECONDS)
+        with tempfile.TemporaryFile("w+") as output_file:
+            process = self.shell(
+                SETUP % {"tag": tag, "followup_leads": FOLLOWUP_LEADS, "mark": MARK},
+                output_file,
+            )
+            process.wait(timeout=SHELL_SECONDS)
+            output_file.seek(0)
+            output = output_file.read()
         for line in output.splitlines():
             if line.startswith(MARK):
                 return json.loads(line[len(MARK) :])
@@ -309,9 +319,15 @@ class Check:
         with tempfile.TemporaryDirectory() as folder:
             go = os.path.join(folder, "go")
             readies = [os.path.join(folder, f"ready{index}") for index in (1, 2)]
+            logs = [open(f"{ready}.log", "w+") for ready in readies]  # noqa: SIM115
             workers = [
-                self.shell(FOLLOWUP_WORKER % {"ready": ready, "go": go}, "info")
-                for ready in readies
+                self.shell(
+                    FOLLOWUP_WORKER
+                    % {"ready": ready, "go": go, "batch": FOLLOWUP_BATCH},
+                    log,
+                    "info",
+                )
+                for ready, log in zip(readies, logs, strict=True)
             ]
             deadline = time.monotonic() + SHELL_SECONDS
             while not all(map(os.path.exists, readies)):
@@ -321,22 +337,24 @@ class Check:
                     break
                 time.sleep(0.2)
             open(go, "w").close()
-            outputs = [
-                worker.communicate(timeout=SHELL_SECONDS)[0] for worker in workers
-            ]
+            outputs = []
+            for worker, log in zip(workers, logs, strict=True):
+                worker.wait(timeout=SHELL_SECONDS)
+                log.seek(0)
+                outputs.append(log.read())
+                log.close()
         processed = []
         for worker, output in zip(workers, outputs, strict=True):
-            lines = [
-                line for line in output.splitlines() if "Follow-up alerts:" in line
-            ]
-            processed.append(lines[-1].split(" recorded, ")[-1] if lines else "-")
-            if worker.returncode:
+            counts = re.findall(r"Follow-up alerts: .* (\d+) leads processed", output)
+            processed.append(int(counts[-1]) if counts else 0)
+            if worker.returncode or not counts:
                 print(output[-3000:])
+        # Both taking leads shows the two runs overlapped on the same work.
         self.expect(
-            "two follow-up processes ran",
-            not any(worker.returncode for worker in workers),
+            "two follow-up processes at once",
+            not any(worker.returncode for worker in workers) and min(processed) > 0,
             f"exit codes {[worker.returncode for worker in workers]},"
-            f" each: {processed}",
+            f" due leads processed by each {processed}",
         )
         alerts = self.query(
             "SELECT lead_id, deadline, rung, COUNT(*) FROM crm_followup_alert"
