@@ -150,9 +150,10 @@ class CrmAssignmentRule(models.Model):
         The lock serialises round robin across workers until the transaction
         ends; the wait for it is bounded (lock_wait.LOCK_TIMEOUT). Under Odoo's
         REPEATABLE READ, a worker that waited for a rival's commit gets a
-        serialization failure here: Odoo replays an HTTP request from the start,
-        the intake queues its enquiry for an immediate retry, and the replay sees
-        the rival's position, so no member is served twice.
+        serialization failure here: Odoo replays an HTTP request from the start
+        (on its last try the intake queues the enquiry for an immediate retry
+        instead), and the replay sees the rival's position, so no member is
+        served twice.
         """
         self.ensure_one()
         self.flush_recordset(["rotation_user_id"])
