@@ -4,10 +4,19 @@ from odoo.exceptions import UserError
 from .crm_customer_acquisition import GROUPBY_COLUMNS
 from .lib import acquisition_math
 
-# Who sees the figures: sales and accounting users. Other users of campaigns
-# (e-mail marketing, events) keep the stock form, without access errors.
+# Who sees the figures: sales, marketing and accounting users. Other users of
+# campaigns (e-mail marketing, events) keep the stock form, without access errors.
 FIGURE_GROUPS = (
     "sales_team.group_sale_salesman,"
+    "crm_closed_loop.group_marketing,"
+    "account.group_account_invoice,"
+    "account.group_account_readonly"
+)
+# Money is for those who answer for it; salespeople see leads and customers only,
+# as on the scorecard.
+MONEY_GROUPS = (
+    "sales_team.group_sale_manager,"
+    "crm_closed_loop.group_marketing,"
     "account.group_account_invoice,"
     "account.group_account_readonly"
 )
@@ -35,19 +44,19 @@ class UtmAcquisitionMixin(models.AbstractModel):
         string="Planned Budget",
         digits="Account",
         company_dependent=True,
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
         help="Marketing budget planned for this company, in its currency.",
     )
     marketing_spend = fields.Monetary(
         string="Spend",
         currency_field="acquisition_currency_id",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
     )
     marketing_budget_used = fields.Float(
         string="Budget Used (%)",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
     )
     acquisition_lead_count = fields.Integer(
         string="Leads",
@@ -63,19 +72,19 @@ class UtmAcquisitionMixin(models.AbstractModel):
         string="CAC",
         currency_field="acquisition_currency_id",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
         help="Spend divided by customers acquired.",
     )
     acquisition_revenue = fields.Monetary(
         string="Attributed Revenue",
         currency_field="acquisition_currency_id",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
     )
     acquisition_return_on_spend = fields.Float(
         string="Return on Spend",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
         help="Attributed revenue divided by spend.",
     )
     marketing_analytic_account_ids = fields.Many2many(
@@ -102,27 +111,25 @@ class UtmAcquisitionMixin(models.AbstractModel):
         revenue = Acquisition.get_attributed_revenue(**args)
         for record in self:
             key = (company.id, record.id)
+            # Read back through locals: the money fields are not readable by
+            # every user who reads the customer count.
+            record_spend = spend.get(key, 0.0)
+            record_customers = customers.get(key, 0)
+            record_revenue = revenue.get(key, 0.0)
             record.acquisition_currency_id = company.currency_id
-            record.marketing_spend = spend.get(key, 0.0)
-            record.acquisition_customer_count = customers.get(key, 0)
-            record.acquisition_revenue = revenue.get(key, 0.0)
+            record.marketing_spend = record_spend
+            record.acquisition_customer_count = record_customers
+            record.acquisition_revenue = record_revenue
             record.acquisition_cac = (
-                acquisition_math.cac(
-                    record.marketing_spend, record.acquisition_customer_count
-                )
-                or 0.0
+                acquisition_math.cac(record_spend, record_customers) or 0.0
             )
             record.acquisition_return_on_spend = (
-                acquisition_math.return_on_spend(
-                    record.acquisition_revenue, record.marketing_spend
-                )
-                or 0.0
+                acquisition_math.return_on_spend(record_revenue, record_spend) or 0.0
             )
+            # sudo: utm.campaign/utm.source - the budget is read only for the ratio
+            budget = record.sudo().marketing_budget
             record.marketing_budget_used = (
-                acquisition_math.budget_used_percent(
-                    record.marketing_budget, record.marketing_spend
-                )
-                or 0.0
+                acquisition_math.budget_used_percent(budget, record_spend) or 0.0
             )
 
     @api.depends_context("company")
