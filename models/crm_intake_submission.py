@@ -409,7 +409,9 @@ class CrmIntakeSubmission(models.Model):
         """The message, answers and unknown UTM values as HTML; every value from the
         web is escaped."""
         if unknown_utm is None:
-            unknown_utm = self._utm_values(payload.utm)[1]
+            # Only noted here (a returning contact's lead keeps its UTM fields):
+            # nothing is created for it.
+            unknown_utm = self._utm_values(payload.utm, create=False)[1]
         parts = []
         message = payload.contact.get("message")
         if message:
@@ -439,10 +441,12 @@ class CrmIntakeSubmission(models.Model):
         )
         return Markup().join(parts)
 
-    def _utm_values(self, utm):
-        """The lead's UTM fields, and the labels matching no UTM record that the
-        form may not create: ``(vals, {utm key: cleaned label})``."""
-        create = self.form_id.allow_new_utm
+    def _utm_values(self, utm, create=None):
+        """The lead's UTM fields, and the labels matching no UTM record that were
+        not created: ``(vals, {utm key: cleaned label})``. ``create`` defaults to
+        the form's setting."""
+        if create is None:
+            create = self.form_id.allow_new_utm
         vals, unknown = {}, {}
         for key, (fname, model_name) in UTM_FIELDS.items():
             if not utm.get(key):

@@ -321,6 +321,22 @@ class TestIntakeUtmModeration(IntakeCase):
         self.assertFalse(leads.campaign_id)
         self.assertEqual(self.env["utm.source"].search_count([]), count)
 
+    def test_a_returning_contact_notes_new_values_without_creating_them(self):
+        self.form_spa.allow_new_utm = True
+        self.assertEqual(self.post_spa(email="back@example.com").status_code, 201)
+        count = self.env["utm.campaign"].search_count([])
+        response = self.post_spa(email="back@example.com", utm_campaign="Brand new")
+        self.assertEqual(response.status_code, 201, response.text)
+        lead = self.leads_of(self.form_spa)
+        self.assertEqual(len(lead), 1)
+        self.assertFalse(lead.campaign_id)
+        self.assertEqual(self.env["utm.campaign"].search_count([]), count)
+        self.assertTrue(
+            lead.message_ids.filtered(
+                lambda message: "utm_campaign: Brand new" in (message.body or "")
+            )
+        )
+
     def test_a_trusted_form_creates_each_new_value_once(self):
         self.form_spa.allow_new_utm = True
         for index, label in enumerate(("Spa Week", " spa  week", "SPA WEEK")):
