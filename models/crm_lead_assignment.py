@@ -232,7 +232,9 @@ class CrmLead(models.Model):
         # to the same person in a batch get their notes and one notice listing
         # them, so that a sweep does not flood the assignee's inbox.
         single = {
-            lead_ids[0]: user for user, lead_ids in by_user.items() if len(lead_ids) == 1
+            lead_ids[0]: user
+            for user, lead_ids in by_user.items()
+            if len(lead_ids) == 1
         }
         if batch_bodies := {
             lead_id: body for lead_id, body in bodies.items() if lead_id not in single

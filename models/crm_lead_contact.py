@@ -514,9 +514,7 @@ class CrmLead(models.Model):
                         vals["note"] = "no one to alert"
                 alert_vals.append(vals)
         if to_alert:
-            activities = self._sla_send_alerts(
-                [request[1:] for request in to_alert]
-            )
+            activities = self._sla_send_alerts([request[1:] for request in to_alert])
             for (vals, *_request), activity in zip(to_alert, activities, strict=True):
                 vals["activity_id"] = activity.id
         if alert_vals:
