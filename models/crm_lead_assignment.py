@@ -200,15 +200,9 @@ class CrmLead(models.Model):
         # message on top would cost one more message per lead for nothing.
         untracked = quiet.with_context(tracking_disable=True)
         for (user, team, rule), lead_ids in groups.items():
-            group_leads = untracked.browse(lead_ids)
-            vals = {"user_id": user.id, "assignment_rule_id": rule.id}
-            # Writing the team a lead already has would still recompute its
-            # stage and probability (they depend on the team) for nothing.
-            moved = group_leads.filtered(lambda lead, team=team: lead.team_id != team)
-            if moved:
-                moved.write({**vals, "team_id": team.id})
-            if kept := group_leads - moved:
-                kept.write(vals)
+            untracked.browse(lead_ids).write(
+                {"user_id": user.id, "team_id": team.id, "assignment_rule_id": rule.id}
+            )
         method_labels = dict(
             self.env["crm.assignment.log"]
             ._fields["method"]
