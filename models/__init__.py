@@ -23,6 +23,7 @@ from . import (
     crm_lead_assignment,
     crm_lead_contact,
     crm_lead_intake,
+    crm_lead_kpi,
     crm_lead_probability,
     crm_stage,
     crm_team_assignment,

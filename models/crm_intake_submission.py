@@ -468,7 +468,8 @@ class CrmIntakeSubmission(models.Model):
         domain = Domain("name", "=ilike", escape_psql(clean))
         if model_name == "utm.campaign":
             domain |= Domain("title", "=ilike", escape_psql(clean))
-        for record in Model.search(domain, order="id"):
+        fnames = ["name", "title"] if model_name == "utm.campaign" else ["name"]
+        for record in Model.search_fetch(domain, fnames, order="id"):
             names = [record.name] + (
                 [record.title] if model_name == "utm.campaign" else []
             )
