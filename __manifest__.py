@@ -14,6 +14,7 @@
         "security/crm_assignment_security.xml",
         "security/crm_contact_event_rules.xml",
         "security/crm_closed_loop_kpi_rules.xml",
+        "security/crm_lead_scope_rules.xml",
         "data/crm_stage_data.xml",
         "data/crm_intake_data.xml",
         "data/account_analytic_plan_data.xml",

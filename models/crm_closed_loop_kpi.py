@@ -31,6 +31,10 @@ GROUPBY_COLUMNS = {
 # Groupings that marketing figures (spend, customers, revenue) can follow.
 MARKETING_GROUPBYS = ("source", "medium", "campaign")
 
+# Work memory of the scorecard's aggregates, when the server gives less: enough
+# to group a year of a million leads in memory.
+KPI_WORK_MEM = "64MB"
+
 # Managers served per batch of the weekly e-mail job.
 SCORECARD_MAIL_BATCH = 20
 
@@ -149,20 +153,38 @@ class CrmClosedLoopKpi(models.AbstractModel):
 
     @contextlib.contextmanager
     def _without_jit(self):
-        """Run the aggregates without PostgreSQL's JIT compilation.
+        """Run the aggregates without PostgreSQL's JIT compilation, with room
+        to sort and hash in memory.
 
         The analysis views are costed high enough to trigger JIT, whose compile
         time exceeded the queries' own on the benchmark (1.7 s of 3.1 s for one
-        year on a million leads); the previous setting is restored afterwards.
+        year on a million leads). With PostgreSQL's default 4 MB of work memory,
+        a year's cohort on a million leads was grouped by sorting on disk (0.9 s)
+        instead of hashing in memory (0.4 s), and the response times were sorted
+        on disk. The previous settings are restored afterwards.
         """
         cr = self.env.cr
-        cr.execute("SELECT current_setting('jit')")
-        previous = cr.fetchone()[0]
+        cr.execute(
+            SQL(
+                "SELECT current_setting('jit'), current_setting('work_mem'),"
+                " pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%s)",
+                KPI_WORK_MEM,
+            )
+        )
+        jit, work_mem, raise_work_mem = cr.fetchone()
         cr.execute("SET LOCAL jit = off")
+        if raise_work_mem:
+            cr.execute(SQL("SELECT set_config('work_mem', %s, true)", KPI_WORK_MEM))
         # Not in a finally: after a failed query the transaction is rolled back,
         # and SET LOCAL with it.
         yield
-        cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
+        cr.execute(
+            SQL(
+                "SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)",
+                jit,
+                work_mem,
+            )
+        )
 
     def _compute_kpis(self, date_from, date_to, companies, team_ids, groupby):
         lead_domain = self._lead_domain(date_from, date_to, companies, team_ids)

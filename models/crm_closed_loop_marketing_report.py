@@ -105,7 +105,7 @@ class CrmClosedLoopMarketingReport(models.Model):
         return SQL(
             """
             SELECT line.id::bigint * 4 AS id,
-                   'spend' AS kind,
+                   'spend'::text AS kind,
                    line.date AS date,
                    line.date AS document_date,
                    line.company_id AS company_id,
@@ -114,9 +114,9 @@ class CrmClosedLoopMarketingReport(models.Model):
                    account.utm_source_id AS source_id,
                    NULL::int AS medium_id,
                    account.utm_campaign_id AS campaign_id,
-                   -line.amount AS spend,
+                   (-line.amount)::numeric AS spend,
                    0 AS customers,
-                   0 AS revenue
+                   0::numeric AS revenue
               FROM account_analytic_line line
               JOIN account_analytic_account account ON account.id = %(column)s
               JOIN account_move_line move_line ON move_line.id = line.move_line_id
@@ -131,7 +131,7 @@ class CrmClosedLoopMarketingReport(models.Model):
         return SQL(
             """
             SELECT a.id::bigint * 4 + 1 AS id,
-                   'acquisition' AS kind,
+                   'acquisition'::text AS kind,
                    a.date AS date,
                    a.date AS document_date,
                    a.company_id AS company_id,
@@ -140,9 +140,9 @@ class CrmClosedLoopMarketingReport(models.Model):
                    a.source_id AS source_id,
                    a.medium_id AS medium_id,
                    a.campaign_id AS campaign_id,
-                   0 AS spend,
+                   0::numeric AS spend,
                    1 AS customers,
-                   0 AS revenue
+                   0::numeric AS revenue
               FROM crm_customer_acquisition a
             """
         )
@@ -155,7 +155,7 @@ class CrmClosedLoopMarketingReport(models.Model):
         return SQL(
             """
             SELECT rev.id AS id,
-                   'revenue' AS kind,
+                   'revenue'::text AS kind,
                    a.date AS date,
                    rev.document_date AS document_date,
                    a.company_id AS company_id,
@@ -164,9 +164,9 @@ class CrmClosedLoopMarketingReport(models.Model):
                    a.source_id AS source_id,
                    a.medium_id AS medium_id,
                    a.campaign_id AS campaign_id,
-                   0 AS spend,
+                   0::numeric AS spend,
                    0 AS customers,
-                   rev.amount AS revenue
+                   rev.amount::numeric AS revenue
               FROM crm_customer_acquisition a
               JOIN res_company rc ON rc.id = a.company_id
               CROSS JOIN LATERAL (
@@ -204,6 +204,10 @@ class CrmClosedLoopMarketingReport(models.Model):
         )
 
     def _view_query(self):
+        # Every part gives each column the very type of the view's column: then
+        # PostgreSQL flattens the UNION ALL, pushes the period and company filters
+        # into each part and skips the columns a query does not read (the lead's
+        # team is looked up only when a query filters or groups on it).
         parts = [self._acquisition_query(), self._revenue_query()]
         plan = self.env["crm.customer.acquisition"]._marketing_plan()
         # On first install the plan is loaded after this view is created; the

@@ -63,6 +63,14 @@ class CrmIntakeForm(models.Model):
         default="append",
         help="When the e-mail or phone already has an open lead in this company.",
     )
+    # Anonymous visitors must not grow the lists of sources, mediums and
+    # campaigns that reports group by; a trusted form may.
+    allow_new_utm = fields.Boolean(
+        string="Create New Tracking Values",
+        help="When a posted utm_source, utm_medium or utm_campaign matches no "
+        "existing record (ignoring case and blanks), create one. Off: the value is "
+        "written in the lead's description and the field is left empty.",
+    )
     submission_count = fields.Integer(compute="_compute_submission_count")
 
     _key_unique = models.Constraint(

@@ -409,6 +409,7 @@ class CrmIntakeSubmission(models.Model):
         form = self.form_id
         contact = payload.contact
         label = contact.get("name") or contact.get("email") or contact.get("phone")
+        utm_vals, unknown_utm = self._utm_values(payload.utm)
         vals = {
             "name": self.env._("%(contact)s, %(form)s", contact=label, form=form.name),
             "type": "lead" if form.team_id.use_leads else "opportunity",
@@ -420,10 +421,15 @@ class CrmIntakeSubmission(models.Model):
             "email_from": contact.get("email"),
             "phone": contact.get("phone"),
             "partner_name": contact.get("company"),
-            "description": self._description_html(payload),
+            "description": self._description_html(payload, unknown_utm),
             "intake_form_id": form.id,
             **self._answer_values(payload),
-            **self._utm_values(payload.utm),
+            # Set even when empty: left out, Odoo would fill them from the
+            # visitor's utm cookies and create any value it does not find.
+            "source_id": False,
+            "medium_id": False,
+            "campaign_id": False,
+            **utm_vals,
         }
         revenue = intake_payload.expected_revenue(form.revenue_mode, payload.answers)
         if revenue is not None:
@@ -439,8 +445,13 @@ class CrmIntakeSubmission(models.Model):
                 vals[fname] = float(value) if answer == "quoted_amount" else value
         return vals
 
-    def _description_html(self, payload):
-        """The message and answers as HTML; every value from the web is escaped."""
+    def _description_html(self, payload, unknown_utm=None):
+        """The message, answers and unknown UTM values as HTML; every value from the
+        web is escaped."""
+        if unknown_utm is None:
+            # Only noted here (a returning contact's lead keeps its UTM fields):
+            # nothing is created for it.
+            unknown_utm = self._utm_values(payload.utm, create=False)[1]
         parts = []
         message = payload.contact.get("message")
         if message:
@@ -451,6 +462,15 @@ class CrmIntakeSubmission(models.Model):
                 for name, value in payload.answers.items()
             )
             parts.append(Markup("<ul>%s</ul>") % items)
+        if unknown_utm:
+            items = Markup().join(
+                Markup("<li>%s: %s</li>") % (name, value)
+                for name, value in unknown_utm.items()
+            )
+            parts.append(
+                Markup("<p>%s</p><ul>%s</ul>")
+                % (self.env._("Tracking values not known to Odoo:"), items)
+            )
         parts.append(
             Markup("<p>%s</p>")
             % self.env._(
@@ -461,29 +481,42 @@ class CrmIntakeSubmission(models.Model):
         )
         return Markup().join(parts)
 
-    @api.model
-    def _utm_values(self, utm):
-        vals = {}
+    def _utm_values(self, utm, create=None):
+        """The lead's UTM fields, and the labels matching no UTM record that were
+        not created: ``(vals, {utm key: cleaned label})``. ``create`` defaults to
+        the form's setting."""
+        if create is None:
+            create = self.form_id.allow_new_utm
+        vals, unknown = {}, {}
         for key, (fname, model_name) in UTM_FIELDS.items():
-            if utm.get(key):
-                vals[fname] = self._match_utm(model_name, utm[key]).id
-        return vals
+            if not utm.get(key):
+                continue
+            record = self._match_utm(model_name, utm[key], create=create)
+            if record:
+                vals[fname] = record.id
+            else:
+                unknown[key] = intake_payload.clean_text(utm[key])
+        return vals, unknown
 
     @api.model
-    def _match_utm(self, model_name, label):
-        """The UTM record named ``label`` ignoring case and blanks, created if new."""
+    def _match_utm(self, model_name, label, create=False):
+        """The UTM record named ``label`` ignoring case and blanks; if there is
+        none, a new one when ``create``, else an empty recordset."""
         Model = self.env[model_name].with_context(active_test=False)
         clean = intake_payload.clean_text(label)
         wanted = intake_payload.utm_key(clean)
         domain = Domain("name", "=ilike", escape_psql(clean))
         if model_name == "utm.campaign":
             domain |= Domain("title", "=ilike", escape_psql(clean))
-        for record in Model.search(domain, order="id"):
+        fnames = ["name", "title"] if model_name == "utm.campaign" else ["name"]
+        for record in Model.search_fetch(domain, fnames, order="id"):
             names = [record.name] + (
                 [record.title] if model_name == "utm.campaign" else []
             )
             if any(intake_payload.utm_key(name) == wanted for name in names):
                 return record
+        if not create:
+            return Model.browse()
         return Model.create({"name": clean})
 
     # ------------------------------------------------------------

@@ -221,15 +221,48 @@ class CrmLead(models.Model):
                 self.env._("Reason: %(reason)s", reason=reason),
             )
             by_user[user].append(lead.id)
-        self.browse(list(bodies))._message_log_batch(bodies=bodies)
+        # A lead assigned alone (a web enquiry, a new e-mail) gets one message:
+        # the assignment note that also notifies the assignee. Leads assigned
+        # to the same person in a batch get their notes and one notice listing
+        # them, so that a sweep does not flood the assignee's inbox.
+        single = {
+            lead_ids[0]: user
+            for user, lead_ids in by_user.items()
+            if len(lead_ids) == 1
+        }
+        if batch_bodies := {
+            lead_id: body for lead_id, body in bodies.items() if lead_id not in single
+        }:
+            self.browse(list(batch_bodies))._message_log_batch(bodies=batch_bodies)
+        today = fields.Date.today()
         for user, lead_ids in by_user.items():
             user_leads = quiet.browse(lead_ids)
             user_leads.activity_schedule(
                 FIRST_CONTACT_ACTIVITY,
                 user_id=user.id,
-                date_deadline=fields.Date.today(),
+                date_deadline=today,
             )
-            user_leads._closed_loop_notify(user)
+            if len(user_leads) == 1:
+                user_leads._closed_loop_note_and_notify(user, bodies[user_leads.id])
+            else:
+                user_leads._closed_loop_notify(user)
+
+    def _closed_loop_note_and_notify(self, user, body):
+        """Post the assignment note of the lead in ``self``, notifying ``user``."""
+        self.ensure_one()
+        notice = self.env._(
+            "New lead assigned to you, with a first contact activity: %(lead)s",
+            lead=self.name,
+        )
+        # sudo: crm.lead - the note is posted for the company, whoever created the
+        # lead (a web visitor, a portal author)
+        self.sudo().message_post(
+            body=Markup("<p>%s</p>%s") % (notice, body),
+            subject=self.env._("New lead(s) assigned to you"),
+            message_type="notification",
+            subtype_xmlid="mail.mt_note",
+            partner_ids=user.partner_id.ids,
+        )
 
     def _closed_loop_notify(self, user):
         """One notice to ``user`` for the leads of ``self`` just assigned."""

@@ -3,11 +3,13 @@ import time as time_module
 from datetime import datetime, time, timedelta
 
 import pytz
+from markupsafe import escape
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL, format_datetime
+from odoo.tools.mail import generate_tracking_message_id
 
 from .crm_followup_policy import calendar_business_hours
 from .lib.followup_sla import RUNGS, timeline
@@ -478,6 +480,10 @@ class CrmLead(models.Model):
         plans = self._sla_plans()
         sent = self._sla_sent_rungs()
         alert_vals = []
+        # (alert values, lead, user, deadline, summary) of the rungs that alert
+        # someone: their activities and notifications are made for the whole
+        # batch at once below.
+        to_alert = []
         for lead in self:
             _policy, plan = plans.get(lead, (False, None))
             if not plan or not plan.deadline:
@@ -487,34 +493,48 @@ class CrmLead(models.Model):
                 at = plan.rungs.get(rung)
                 if at is None or at > now or rung in done:
                     continue
-                user, activity, note = getattr(lead, f"_sla_alert_{rung}")(plan)
-                alert_vals.append(
-                    {
-                        "lead_id": lead.id,
-                        "company_id": lead.company_id.id,
-                        "deadline": plan.deadline,
-                        "rung": rung,
-                        "user_id": user.id,
-                        "activity_id": activity.id,
-                        "note": note,
-                    }
-                )
+                vals = {
+                    "lead_id": lead.id,
+                    "company_id": lead.company_id.id,
+                    "deadline": plan.deadline,
+                    "rung": rung,
+                }
+                if rung == "reassign":
+                    user, activity, note = lead._sla_alert_reassign(plan)
+                    vals.update(user_id=user.id, activity_id=activity.id, note=note)
+                else:
+                    user, summary = getattr(lead, f"_sla_alert_{rung}")(plan)
+                    vals.update(user_id=user.id, note=False)
+                    if user:
+                        to_alert.append((vals, lead, user, plan.deadline, summary))
+                    else:
+                        _logger.info(
+                            "Lead %s: no one to alert for its follow-up", lead.id
+                        )
+                        vals["note"] = "no one to alert"
+                alert_vals.append(vals)
+        if to_alert:
+            activities = self._sla_send_alerts([request[1:] for request in to_alert])
+            for (vals, *_request), activity in zip(to_alert, activities, strict=True):
+                vals["activity_id"] = activity.id
         if alert_vals:
             # sudo: crm.followup.alert - the ladder's memory is written by the action
             self.env["crm.followup.alert"].sudo().create(alert_vals)
         self._sla_refresh()
 
     def _sla_alert_owner(self, plan):
+        """(user to alert, activity summary) of the owner rung."""
         summary = self.env._("Follow up %(lead)s", lead=self.name)
-        return self._sla_alert_user(self.user_id, plan, summary)
+        return self.user_id, summary
 
     def _sla_alert_leader(self, plan):
+        """(user to alert, activity summary) of the team leader rung."""
         summary = self.env._(
             "Overdue follow-up of %(owner)s: %(lead)s",
             owner=self.user_id.name or self.env._("nobody"),
             lead=self.name,
         )
-        return self._sla_alert_user(self.team_id.user_id, plan, summary)
+        return self.team_id.user_id, summary
 
     def _sla_alert_reassign(self, plan):
         if not hasattr(self, "_closed_loop_assign"):
@@ -536,37 +556,84 @@ class CrmLead(models.Model):
             f"from user {previous.id or '-'}",
         )
 
-    def _sla_alert_user(self, user, plan, summary):
-        if not user:
-            _logger.info("Lead %s: no one to alert for its follow-up", self.id)
-            return user, self.env["mail.activity"], "no one to alert"
-        deadline = format_datetime(
-            self.env, plan.deadline, tz=user.tz, dt_format="short"
-        )
-        body = self.env._(
-            "The follow-up of %(lead)s is due %(deadline)s.",
-            lead=self.name,
-            deadline=deadline,
-        )
-        due_date = pytz.utc.localize(plan.deadline).astimezone(
-            pytz.timezone(user.tz or "UTC")
-        )
+    def _sla_send_alerts(self, requests):
+        """Alert each user of ``requests`` with an activity and a notification.
+
+        ``requests`` is a list of (lead, user, deadline, summary). The activities
+        are created in one go, and the notifications (one message per alert,
+        pushed to the user's inbox or e-mail as they prefer) too, instead of one
+        trip through the mail stack per lead. Returns the activities, in the
+        order of ``requests``.
+        """
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        bodies = []
+        activity_vals = []
+        for lead, user, deadline, summary in requests:
+            body = self.env._(
+                "The follow-up of %(lead)s is due %(deadline)s.",
+                lead=lead.name,
+                deadline=format_datetime(
+                    self.env, deadline, tz=user.tz, dt_format="short"
+                ),
+            )
+            due_date = pytz.utc.localize(deadline).astimezone(
+                pytz.timezone(user.tz or "UTC")
+            )
+            bodies.append(body)
+            activity_vals.append(
+                {
+                    "activity_type_id": activity_type.id,
+                    "summary": summary,
+                    "automated": True,
+                    "note": body,
+                    "date_deadline": due_date.date(),
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "user_id": user.id,
+                }
+            )
         # The activity's own "assigned to you" e-mail would be a second,
         # unrecorded notification; the explicit one below is the alert.
-        activity = self.with_context(mail_activity_quick_update=True).activity_schedule(
-            "mail.mail_activity_data_todo",
-            date_deadline=due_date.date(),
-            summary=summary,
-            note=body,
-            user_id=user.id,
+        activities = (
+            self.env["mail.activity"]
+            .with_context(mail_activity_quick_update=True)
+            .create(activity_vals)
         )
-        self.message_notify(
-            partner_ids=user.partner_id.ids,
-            subject=summary,
-            body=body,
-            subtype_xmlid="mail.mt_note",
-        )
-        return user, activity, False
+        leads = self.browse({lead.id for lead, *_rest in requests})
+        alias_domains = leads._mail_get_alias_domains(default_company=self.env.company)
+        companies = leads._mail_get_companies(default=self.env.company)
+        author_id, email_from = self._message_compute_author()
+        reply_to = leads._notify_get_reply_to(default=email_from, author_id=author_id)
+        values_list = [
+            {
+                "author_id": author_id,
+                "email_from": email_from,
+                "model": self._name,
+                "res_id": lead.id,
+                "body": escape(body),
+                "is_internal": True,
+                "message_type": "user_notification",
+                "subject": summary,
+                "subtype_id": subtype_id,
+                "message_id": generate_tracking_message_id("message-notify"),
+                "partner_ids": user.partner_id.ids,
+                "email_add_signature": True,
+                "record_alias_domain_id": alias_domains[lead.id].id,
+                "record_company_id": companies[lead.id].id,
+                "reply_to": reply_to[lead.id],
+            }
+            for (lead, user, _deadline, summary), body in zip(
+                requests, bodies, strict=True
+            )
+        ]
+        messages = self._message_create(values_list)
+        for (lead, *_rest), message, values in zip(
+            requests, messages, values_list, strict=True
+        ):
+            lead._notify_thread(message, values, notify_author_mention=True)
+        return activities
 
     @api.model
     def _record_held_meetings(self, limit):

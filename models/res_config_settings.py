@@ -10,3 +10,6 @@ class ResConfigSettings(models.TransientModel):
     crm_attribution_months = fields.Integer(
         related="company_id.crm_attribution_months", readonly=False
     )
+    crm_lead_scope = fields.Selection(
+        related="company_id.crm_lead_scope", readonly=False
+    )

@@ -4,10 +4,19 @@ from odoo.exceptions import UserError
 from .lib import acquisition_math
 from .lib import kpi_formulas as kf
 
-# Who sees the figures: sales and accounting users. Other users of campaigns
-# (e-mail marketing, events) keep the stock form, without access errors.
+# Who sees the figures: sales, marketing and accounting users. Other users of
+# campaigns (e-mail marketing, events) keep the stock form, without access errors.
 FIGURE_GROUPS = (
     "sales_team.group_sale_salesman,"
+    "crm_closed_loop.group_marketing,"
+    "account.group_account_invoice,"
+    "account.group_account_readonly"
+)
+# Money is for those who answer for it; salespeople see leads and customers only,
+# as on the scorecard.
+MONEY_GROUPS = (
+    "sales_team.group_sale_manager,"
+    "crm_closed_loop.group_marketing,"
     "account.group_account_invoice,"
     "account.group_account_readonly"
 )
@@ -36,19 +45,19 @@ class UtmAcquisitionMixin(models.AbstractModel):
         string="Planned Budget",
         digits="Account",
         company_dependent=True,
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
         help="Marketing budget planned for this company, in its currency.",
     )
     marketing_spend = fields.Monetary(
         string="Spend",
         currency_field="acquisition_currency_id",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
     )
     marketing_budget_used = fields.Float(
         string="Budget Used (%)",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
     )
     acquisition_lead_count = fields.Integer(
         string="Leads",
@@ -64,19 +73,19 @@ class UtmAcquisitionMixin(models.AbstractModel):
         string="CAC",
         currency_field="acquisition_currency_id",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
         help="Spend divided by customers acquired.",
     )
     acquisition_revenue = fields.Monetary(
         string="Attributed Revenue",
         currency_field="acquisition_currency_id",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
     )
     acquisition_return_on_spend = fields.Float(
         string="Return on Spend",
         compute="_compute_acquisition_figures",
-        groups=FIGURE_GROUPS,
+        groups=MONEY_GROUPS,
         help="Attributed revenue divided by spend.",
     )
     marketing_analytic_account_ids = fields.Many2many(
@@ -90,7 +99,7 @@ class UtmAcquisitionMixin(models.AbstractModel):
     def _compute_acquisition_figures(self):
         company = self.env.company
         # sudo: crm.closed.loop.kpi - the fields' groups decide who reads these
-        # figures; salespeople see them without opening the marketing analysis
+        # figures; salespeople read the customer count without the analysis
         figures = (
             self.env["crm.closed.loop.kpi"]
             .sudo()
@@ -101,17 +110,19 @@ class UtmAcquisitionMixin(models.AbstractModel):
         empty = kf.marketing_row(0.0, 0, 0.0)
         for record in self:
             row = figures.get((company.id, record.id), empty)
+            # Read back through locals: the money fields are not readable by
+            # every user who reads the customer count.
+            record_spend = row["spend"] or 0.0
             record.acquisition_currency_id = company.currency_id
-            record.marketing_spend = row["spend"] or 0.0
+            record.marketing_spend = record_spend
             record.acquisition_customer_count = row["customers"]
             record.acquisition_revenue = row["revenue"] or 0.0
             record.acquisition_cac = row["cac"] or 0.0
             record.acquisition_return_on_spend = row["return_on_spend"] or 0.0
+            # sudo: utm.campaign/utm.source - the budget is read only for the ratio
+            budget = record.sudo().marketing_budget
             record.marketing_budget_used = (
-                acquisition_math.budget_used_percent(
-                    record.marketing_budget, record.marketing_spend
-                )
-                or 0.0
+                acquisition_math.budget_used_percent(budget, record_spend) or 0.0
             )
 
     @api.depends_context("company")

@@ -1,4 +1,5 @@
 from . import (
+    test_access_scope,
     test_acquisition,
     test_acquisition_math,
     test_assignment_concurrency,
@@ -12,6 +13,7 @@ from . import (
     test_followup_sla,
     test_followup_workers,
     test_install,
+    test_intake_adversarial,
     test_intake_concurrency,
     test_intake_endpoint,
     test_intake_form,
@@ -28,6 +30,7 @@ from . import (
     test_real_data_clean,
     test_real_data_import,
     test_real_data_money,
+    test_roles_matrix,
     test_stage_probability,
     test_translations,
     test_weighted_pipeline_ui,

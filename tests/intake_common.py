@@ -29,6 +29,8 @@ class IntakeCase(HttpCase):
                 "company_id": cls.company_a.id,
                 "team_id": cls.team_weddings.id,
                 "revenue_mode": "quote",
+                # The business's own calculator is trusted with new UTM values.
+                "allow_new_utm": True,
             }
         )
         cls.form_spa = Form.create(

@@ -188,15 +188,19 @@ class TestMarketingSpend(AcquisitionCommon):
         with self.assertRaises(AccessError):
             campaign.action_view_acquisition_leads()
 
+        # Salespeople see leads and customers of a campaign, never its money.
         salesperson_campaign = self.bridal_fair.with_user(self.salesperson)
-        self.assertAlmostEqual(salesperson_campaign.marketing_spend, 5000.0)
+        with self.assertRaises(AccessError):
+            salesperson_campaign.marketing_spend  # noqa: B018
         arch = salesperson_campaign.get_views([(False, "form")])["views"]["form"][
             "arch"
         ]
         self.assertNotIn("action_view_marketing_spend", arch)
         self.assertNotIn("action_view_attributed_invoices", arch)
         self.assertIn("action_view_acquisition_leads", arch)
-        self.assertAlmostEqual(Form(salesperson_campaign).marketing_spend, 5000.0)
+        for money in ("marketing_spend", "acquisition_cac", "acquisition_revenue"):
+            self.assertNotIn(f'name="{money}"', arch)
+        self.assertEqual(Form(salesperson_campaign).acquisition_customer_count, 0)
         with self.assertRaises(AccessError):
             salesperson_campaign.action_view_marketing_spend()
         with self.assertRaises(AccessError):
