@@ -1,6 +1,7 @@
 from . import (
     test_acquisition,
     test_acquisition_math,
+    test_adoption_tours,
     test_assignment_concurrency,
     test_assignment_logic,
     test_assignment_mail,
@@ -9,6 +10,7 @@ from . import (
     test_contact_events,
     test_contact_log_wizard,
     test_demo_loader,
+    test_first_run_setup,
     test_followup_sla,
     test_followup_workers,
     test_install,
@@ -27,6 +29,7 @@ from . import (
     test_real_data_clean,
     test_real_data_import,
     test_real_data_money,
+    test_setup_checklist,
     test_stage_probability,
     test_translations,
     test_weighted_pipeline_ui,
