@@ -7,8 +7,6 @@ from . import (
     crm_closed_loop_kpi,
     crm_closed_loop_lead_report,
     crm_closed_loop_marketing_report,
-    crm_closed_loop_setup,
-    crm_closed_loop_setup_line,
     crm_contact_event,
     crm_customer_acquisition,
     crm_followup_alert,

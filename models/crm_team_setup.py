@@ -24,7 +24,7 @@ class CrmTeam(models.Model):
 
         :return: dict of the records created, by kind
         """
-        teams = self.search([]) if teams is None else teams
+        teams = self.search([("active", "=", True)]) if teams is None else teams
         created = {
             "rules": self.env["crm.assignment.rule"],
             "policies": self.env["crm.followup.policy"],

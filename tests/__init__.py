@@ -25,6 +25,7 @@ from . import (
     test_kpi_scorecard_report,
     test_kpi_visibility,
     test_marketing_spend,
+    test_my_followups,
     test_probability_lib,
     test_real_data_clean,
     test_real_data_import,

@@ -84,33 +84,35 @@ class CrmClosedLoopSetup(models.TransientModel):
         }
 
     def _company_checks(self, company):
-        _ = self.env._
         calendar = company.resource_calendar_id
         return [
             self._line(
                 "company",
-                _("%(company)s: working schedule", company=company.name),
+                self.env._("%(company)s: working schedule", company=company.name),
                 bool(calendar and calendar.attendance_ids),
                 calendar.display_name
                 if calendar
-                else _("No working schedule: follow-up deadlines cannot be counted."),
+                else self.env._(
+                    "No working schedule: follow-up deadlines cannot be counted."
+                ),
                 "company_calendar",
                 company,
             ),
             self._line(
                 "company",
-                _("%(company)s: stage probabilities", company=company.name),
+                self.env._("%(company)s: stage probabilities", company=company.name),
                 company.crm_probability_source == "stage",
-                _("Probabilities follow the stage.")
+                self.env._("Probabilities follow the stage.")
                 if company.crm_probability_source == "stage"
-                else _("Still on predictive scoring: pick Stage probabilities."),
+                else self.env._(
+                    "Still on predictive scoring: pick Stage probabilities."
+                ),
                 "company_probability",
                 company,
             ),
         ]
 
     def _team_checks(self, team):
-        _ = self.env._
         Rule = self.env["crm.assignment.rule"]
         Policy = self.env["crm.followup.policy"]
         Form = self.env["crm.intake.form"]
@@ -123,39 +125,40 @@ class CrmClosedLoopSetup(models.TransientModel):
         return [
             self._line(
                 "team",
-                _("%(team)s: members", team=team.name),
+                self.env._("%(team)s: members", team=team.name),
                 bool(members),
-                _("%(count)s salespeople", count=len(members))
+                self.env._("%(count)s salespeople", count=len(members))
                 if members
-                else _("Nobody to assign leads to: add salespeople."),
+                else self.env._("Nobody to assign leads to: add salespeople."),
                 "team_members",
                 team,
             ),
             self._line(
                 "team",
-                _("%(team)s: assignment rule", team=team.name),
+                self.env._("%(team)s: assignment rule", team=team.name),
                 bool(rules),
                 ", ".join(rules.mapped("name"))
                 if rules
-                else _("New leads wait for someone to take them."),
+                else self.env._("New leads wait for someone to take them."),
                 "team_rule",
                 team,
             ),
             self._line(
                 "team",
-                _("%(team)s: follow-up policy", team=team.name),
+                self.env._("%(team)s: follow-up policy", team=team.name),
                 bool(policy),
-                policy.name or _("No first-response target: nobody is chased."),
+                policy.name
+                or self.env._("No first-response target: nobody is chased."),
                 "team_policy",
                 team,
             ),
             self._line(
                 "team",
-                _("%(team)s: intake form", team=team.name),
+                self.env._("%(team)s: intake form", team=team.name),
                 bool(forms),
                 ", ".join(forms.mapped("key"))
                 if forms
-                else _("Web enquiries cannot reach this team."),
+                else self.env._("Web enquiries cannot reach this team."),
                 "team_form",
                 team,
             ),
@@ -163,7 +166,6 @@ class CrmClosedLoopSetup(models.TransientModel):
 
     def _campaign_checks(self, companies):
         """Campaigns that bring leads need their spend, or CAC stays unknown."""
-        _ = self.env._
         groups = (
             self.env["crm.lead"]
             .with_context(active_test=False)
@@ -189,9 +191,11 @@ class CrmClosedLoopSetup(models.TransientModel):
                 lines.append(
                     self._line(
                         "campaign",
-                        _("%(campaign)s: spend", campaign=campaign.name),
+                        self.env._("%(campaign)s: spend", campaign=campaign.name),
                         False,
-                        _("No Marketing analytic account: costs cannot be tagged."),
+                        self.env._(
+                            "No Marketing analytic account: costs cannot be tagged."
+                        ),
                         "campaign_account",
                         campaign,
                     )
@@ -200,11 +204,13 @@ class CrmClosedLoopSetup(models.TransientModel):
             lines.append(
                 self._line(
                     "campaign",
-                    _("%(campaign)s: spend", campaign=campaign.name),
+                    self.env._("%(campaign)s: spend", campaign=campaign.name),
                     campaign.id in spent,
-                    _("Spend recorded.")
+                    self.env._("Spend recorded.")
                     if campaign.id in spent
-                    else _("No posted cost tagged to its Marketing account yet."),
+                    else self.env._(
+                        "No posted cost tagged to its Marketing account yet."
+                    ),
                     "campaign_spend",
                     campaign,
                 )
