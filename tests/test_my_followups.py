@@ -1,4 +1,6 @@
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.fields import Domain
@@ -47,8 +49,15 @@ class TestMyFollowups(TransactionCase):
             }
         )
 
+    @contextmanager
+    def moment(self, when):
+        # crm stamps assignment dates with the transaction time: freeze it too
+        with freeze_time(when), patch.object(self.env.cr, "now", lambda: when):
+            yield
+            self.env.cr.flush()
+
     def _lead(self, name, hours_ago, user):
-        with freeze_time(NOW - timedelta(hours=hours_ago)):
+        with self.moment(NOW - timedelta(hours=hours_ago)):
             return self.env["crm.lead"].create(
                 {
                     "name": name,
@@ -81,7 +90,7 @@ class TestMyFollowups(TransactionCase):
         self._lead("Colleague's", 6, self.colleague)
         won = self._lead("Won already", 7, self.sales)
         won.action_set_won()
-        with freeze_time(NOW):
+        with self.moment(NOW):
             self.env["crm.lead"].search([("team_id", "=", self.team.id)])._compute_sla()
             self.assertEqual(breached.sla_state, "breached")
             self.assertEqual(self._my_followups(), breached | soon | later)
