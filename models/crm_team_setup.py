@@ -56,6 +56,9 @@ class CrmTeam(models.Model):
                 "company_id": company.id,
                 "team_id": self.id,
                 "lead_domain": repr([("team_id", "=", self.id)]),
+                # After the rules a manager writes (sequence 10 by default), so
+                # that one of theirs that matches the lead wins over this default.
+                "sequence": 100,
                 "method": assignment.ROUND_ROBIN,
                 # A lead must have an owner the moment it arrives; the follow-up
                 # deadline, not the assignment, waits for business hours.

@@ -47,6 +47,7 @@ class TestFirstRunSetup(TransactionCase):
         self.assertEqual(len(created["rules"]), 2)
         rule = created["rules"].filtered(lambda r: r.team_id == self.weddings)
         self.assertEqual(rule.method, "round_robin")
+        self.assertEqual(rule.sequence, 100, "after the rules managers write")
         self.assertFalse(rule.user_ids, "the pool is the team's members")
         self.assertEqual(rule._get_pool(), self.anna | self.ben)
         self.assertEqual(rule.lead_domain, repr([("team_id", "=", self.weddings.id)]))
