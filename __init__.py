@@ -1,2 +1,2 @@
 from . import controllers, models, wizards
-from .hooks import uninstall_hook
+from .hooks import post_init_hook, uninstall_hook

@@ -43,14 +43,17 @@
         "views/crm_contact_event_views.xml",
         "views/crm_followup_policy_views.xml",
         "views/crm_team_contact_views.xml",
+        "views/res_company_views.xml",
         "reports/crm_closed_loop_scorecard_report.xml",
         "wizards/crm_closed_loop_scorecard_wizard_views.xml",
         "wizards/crm_contact_log_views.xml",
+        "wizards/crm_closed_loop_setup_views.xml",
         "views/crm_closed_loop_menus.xml",
         "views/crm_intake_menus.xml",
         "views/crm_assignment_menus.xml",
         "views/crm_closed_loop_kpi_menus.xml",
         "views/crm_contact_menus.xml",
+        "views/crm_closed_loop_setup_menus.xml",
     ],
     "assets": {
         "web.assets_backend": [
@@ -75,5 +78,6 @@
         "demo/account_move_demo.xml",
         "demo/pos_order_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
 }

@@ -1,3 +1,9 @@
+def post_init_hook(env):
+    # Ready on first run: each existing sales team gets an assignment rule, a
+    # follow-up policy and an intake form of its own; teams created later do not.
+    env["crm.team"]._closed_loop_first_run_setup()
+
+
 def uninstall_hook(env):
     # The demo loaders create records without external ids (chart, bills, POS
     # sessions); they must go before the module's own records can.
