@@ -179,11 +179,16 @@ class CrmClosedLoopSetup(models.TransientModel):
         )
         if not campaigns:
             return []
-        spend = self.env["crm.customer.acquisition"].get_spend(
-            company_ids=companies.ids, groupby="campaign", res_ids=campaigns.ids
-        )
+        # One company at a time: the engine adds up only companies that share a
+        # currency.
+        Kpi = self.env["crm.closed.loop.kpi"]
         spent = {
-            campaign_id for (_company, campaign_id), amount in spend.items() if amount
+            campaign_id
+            for company in companies
+            for (_company, campaign_id), row in Kpi.get_marketing_figures(
+                company.ids, groupby="campaign", res_ids=campaigns.ids
+            ).items()
+            if row["spend"]
         }
         lines = []
         for campaign in campaigns.sorted("name"):
