@@ -95,6 +95,8 @@ def table(rows):
     for row in rows:
         ratio = row.ratio
         met = {True: "yes", False: "NO", None: "-"}[row.met]
+        if row.missed:
+            met += f" ({row.missed})"
         stock = figure(row.stock, row.unit)
         if row.stock_note:
             stock = row.stock_note if not row.stock else f"{stock} ({row.stock_note})"
@@ -223,6 +225,13 @@ def main(argv):
             traceback.print_exc()
             rows.append(common.Row(f"{name}: FAILED ({error})"[:200], "", []))
         print(f"{name}: {time.monotonic() - started:.0f} s", flush=True)
+        # Written after every operation: a long run stopped halfway keeps
+        # what it measured.
+        report(args, scale, ctx, registry, started_at, rows, final=False)
+    report(args, scale, ctx, registry, started_at, rows, final=True)
+
+
+def report(args, scale, ctx, registry, started_at, rows, final):
     header, lines = table(rows)
     context = [
         f"Benchmark of crm_closed_loop against stock Odoo, scale {args.scale} "
@@ -230,19 +239,21 @@ def main(argv):
         f"{scale['invoice_lines']:,} invoice lines, {scale['users']:,} users in "
         f"{scale['teams']} teams), {args.repeat} runs per figure unless noted.",
         f"Started {started_at:%Y-%m-%d %H:%M} UTC, commit {git_revision()}, "
-        f"{machine()}, PostgreSQL {postgres_version(registry)}, load average at "
-        f"the end {load_average()}.",
+        f"{machine()}, PostgreSQL {postgres_version(registry)}, load average "
+        f"{load_average()}.",
         "Ratio = addon cost / stock cost (above 1: the addon is slower; for "
         "req/s, stock req/s / addon req/s).",
         *(f"Note: {note}." for note in ctx.notes),
     ]
+    with open(args.output, "w") as handle:
+        handle.write(markdown(header, lines, context))
+    if not final:
+        return
     print()
     for line in context:
         print(line)
     print()
     print_table(header, lines)
-    with open(args.output, "w") as handle:
-        handle.write(markdown(header, lines, context))
     print(f"\nwritten to {args.output}")
 
 

@@ -351,8 +351,9 @@ def over_http(ctx, enquiries, values_for):
             figures["addon"]["rps"],
             figures["stock"]["rps"],
             cost="rate",
-            target="<= 1.2x plain create",
+            target="<= 1.2x plain create, every lead assigned in its request",
             limit=1.2,
+            missed=f"{queued['addon']} queued" if queued["addon"] else "",
         ),
         *(
             Row(

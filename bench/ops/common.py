@@ -43,6 +43,7 @@ class Row:
     limit: float | None = None  # ratio (or addon median with ``absolute``) bound
     absolute: bool = False  # the target bounds the addon's own median
     stock_note: str = ""
+    missed: str = ""  # a reason the target is missed whatever the figures
 
     @property
     def ratio(self):
@@ -57,6 +58,8 @@ class Row:
     def met(self):
         if self.limit is None or not self.addon:
             return None
+        if self.missed:
+            return False
         if self.absolute:
             return statistics.median(self.addon) <= self.limit
         ratio = self.ratio
