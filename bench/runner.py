@@ -65,6 +65,9 @@ def parse_args(argv):
     parser.add_argument("--clients", type=int, default=4, help="HTTP client threads")
     parser.add_argument("--http-port", type=int, default=8180)
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP load")
+    parser.add_argument(
+        "--backlogs", help="comma-separated backlog sizes (default: the scale's)"
+    )
     args = parser.parse_args(argv)
     args.ops = [op.strip() for op in args.ops.split(",") if op.strip()]
     unknown = set(args.ops) - set(OPERATIONS)
@@ -189,7 +192,9 @@ def main(argv):
         setup_logging=True,
     )
     registry = Registry(args.database)
-    scale = SCALES[args.scale]
+    scale = dict(SCALES[args.scale])
+    if args.backlogs:
+        scale["backlogs"] = tuple(int(size) for size in args.backlogs.split(","))
     log_dir = os.path.dirname(os.path.abspath(args.output))
     os.makedirs(log_dir, exist_ok=True)
     ctx = common.Context(

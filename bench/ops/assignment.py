@@ -163,21 +163,22 @@ def run(ctx):
                     limit=0.05 if largest else None,
                 )
             )
-    # The smallest backlog carries the run's fixed costs: linearity is read
-    # between the two largest.
-    small, large = sizes[-2], sizes[-1]
-    stock_growth = per_lead["stock"][large] / per_lead["stock"][small]
-    rows.append(
-        Row(
-            f"b. backlog linearity: ms/lead at {large:,} / ms/lead at {small:,}",
-            "x",
-            [per_lead["addon"][large] / per_lead["addon"][small]],
-            stock_note=f"stock: {stock_growth:.2f} x",
-            target="addon <= 1.5 (linear)",
-            limit=1.5,
-            absolute=True,
+    if len(sizes) >= 2:
+        # The smallest backlog carries the run's fixed costs: linearity is read
+        # between the two largest.
+        small, large = sizes[-2], sizes[-1]
+        stock_growth = per_lead["stock"][large] / per_lead["stock"][small]
+        rows.append(
+            Row(
+                f"b. backlog linearity: ms/lead at {large:,} / ms/lead at {small:,}",
+                "x",
+                [per_lead["addon"][large] / per_lead["addon"][small]],
+                stock_note=f"stock: {stock_growth:.2f} x",
+                target="addon <= 1.5 (linear)",
+                limit=1.5,
+                absolute=True,
+            )
         )
-    )
     for side in ("addon", "stock"):
         ctx.notes.append(
             f"assignment ms/lead ({side}): "

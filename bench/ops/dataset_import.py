@@ -10,9 +10,8 @@ from .common import Row, say, timed
 
 DATASETS = ("pipeline", "leads", "ads", "bookings")
 NO_STOCK = (
-    "n/a: stock has no importer for these files; base_import maps one CSV to one "
-    "model, and these rows become leads, partners, acquisitions, bills and "
-    "invoices at once"
+    "n/a: no stock importer for these files (base_import maps one CSV to one "
+    "model; these rows become leads, partners, acquisitions, bills, invoices)"
 )
 
 
@@ -36,7 +35,8 @@ def run(ctx):
             cr.rollback()
     return [
         Row(
-            f"e. import real data: {dataset} ({counts[dataset].get('read', '?')} rows)",
+            f"e. import real data: {dataset}"
+            f" ({counts[dataset].get('read', '?')} records read)",
             "s",
             figures[dataset],
             stock_note=NO_STOCK,
