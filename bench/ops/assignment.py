@@ -130,8 +130,12 @@ def run(ctx):
         team = bench_team(env)
         env.cr.commit()
         all_ids = {size: backlog(env, size) for size in sizes}
-        for ids in all_ids.values():
-            park(env, ids)
+        # Every backlog ever made, also of sizes not timed now (a stopped run
+        # may have left one unowned).
+        env.cr.execute(
+            "SELECT id FROM crm_lead WHERE name LIKE %s", ["Bench backlog %"]
+        )
+        park(env, [row[0] for row in env.cr.fetchall()])
         for size in sizes:
             lead_ids = all_ids[size]
             set_capacity(env, team, size)
