@@ -1,45 +1,72 @@
-"""Time the scorecard's figures three ways on a seeded database.
+"""Seed the benchmark's volume once, in bulk SQL where the ORM would take hours.
 
-1. ``crm.closed.loop.kpi.get_kpis`` (the engine: a handful of aggregates on the
-   analysis views);
-2. the same figures from the ORM's ``_read_group`` on the source models (leads,
-   acquisitions, invoices, POS orders, analytic lines), joined in Python;
-3. one hand-written SQL aggregate computing the headline figures: the floor.
-
-Run through ``bench/scorecard``; see the README, "Benchmark of the scorecard".
+Partners, leads over two years (channels, campaigns, salespeople of the seeded
+teams, outcomes, lost reasons), first acquisitions, posted customer invoices and
+credit notes with their lines, paid POS orders, vendor bills with Marketing
+analytic lines; the users and their teams through the ORM (a few thousand).
 """
 
-import argparse
-import statistics
-import sys
-import time
-
-import odoo
-from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
-YEAR = ("2026-01-01", "2026-12-31")
+from .common import say
+
+SEEDED_PARAM = "crm_closed_loop.bench_seeded"
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--pos", type=int, default=1_000_000)
-    parser.add_argument("--invoice-lines", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--seed", action="store_true", help="seed the volume first")
-    parser.add_argument("--reseed", action="store_true", help="(handled by the shell)")
-    return parser.parse_args(argv)
+def seeded(env):
+    """The scale the database was seeded at, or False."""
+    return env["ir.config_parameter"].sudo().get_param(SEEDED_PARAM, False)
 
 
-# ----------------------------------------------------------------------------
-# Seeding, in bulk SQL
-# ----------------------------------------------------------------------------
+def seed_users(env, users, teams):
+    """``users`` salespeople spread over ``teams`` sales teams."""
+    salesman = env.ref("sales_team.group_sale_salesman")
+    Users = env["res.users"].with_context(
+        no_reset_password=True, tracking_disable=True, mail_create_nolog=True
+    )
+    created = Users.browse()
+    for start in range(0, users, 200):
+        created |= Users.create(
+            [
+                {
+                    "name": f"Bench seller {i}",
+                    "login": f"bench_seller_{i}",
+                    "notification_type": "inbox",
+                    "group_ids": [(4, salesman.id)],
+                }
+                for i in range(start, min(start + 200, users))
+            ]
+        )
+        say(f"{len(created)}/{users} users")
+    team_records = env["crm.team"].create(
+        [
+            {
+                "name": f"Bench team {t}",
+                "use_leads": True,
+                "use_opportunities": True,
+                "company_id": env.company.id,
+            }
+            for t in range(teams)
+        ]
+    )
+    env["crm.team.member"].create(
+        [
+            {"crm_team_id": team_records[i % teams].id, "user_id": user.id}
+            for i, user in enumerate(created)
+        ]
+    )
+    return created, team_records
 
 
-def seed(env, leads, pos_orders, invoice_lines):
+def analyze(cr, table):
+    """Fresh statistics, so that the next inserts' foreign-key checks use the
+    indexes of a table that has just grown by a million rows."""
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+
+def seed(env, scale_name, scale):
+    leads, pos_orders = scale["leads"], scale["pos"]
+    invoice_lines = scale["invoice_lines"]
     cr = env.cr
     company = env.ref("base.main_company")
     cr.execute("SELECT setseed(0.42)")
@@ -52,9 +79,8 @@ def seed(env, leads, pos_orders, invoice_lines):
     campaigns = env["utm.campaign"].create(
         [{"title": f"Bench campaign {i}"} for i in range(40)]
     )
-    users = env["res.users"].create(
-        [{"name": f"Bench seller {i}", "login": f"bench_seller_{i}"} for i in range(25)]
-    )
+    users, teams = seed_users(env, scale["users"], scale["teams"])
+    user_teams = [teams[i % len(teams)].id for i in range(len(users))]
     reasons = env["crm.lost.reason"].create(
         [{"name": f"Bench reason {i}"} for i in range(6)]
     )
@@ -74,20 +100,26 @@ def seed(env, leads, pos_orders, invoice_lines):
     )
     env.flush_all()
     partners = max(leads // 10, 1000)
-    print(f"seeding {partners} partners, {leads} leads", flush=True)
+    say(f"seeding {partners} partners, {leads} leads")
     cr.execute(
         SQL(
             """
-            INSERT INTO res_partner (id, commercial_partner_id, name, active, type,
-                                     is_company, autopost_bills, create_date,
-                                     write_date)
-            SELECT id, id, 'Bench guest ' || n, TRUE, 'contact', FALSE, 'ask',
+            INSERT INTO res_partner (id, name, active, type, is_company,
+                                     autopost_bills, create_date, write_date)
+            SELECT id, 'Bench guest ' || n, TRUE, 'contact', FALSE, 'ask',
                    now(), now()
               FROM (SELECT nextval('res_partner_id_seq') id, n
                       FROM generate_series(1, %s) n) s
             """,
             partners,
         )
+    )
+    # The self-reference is set once the table's statistics know its size: a
+    # foreign-key check planned while the table was small scans it per row.
+    analyze(cr, "res_partner")
+    cr.execute(
+        "UPDATE res_partner SET commercial_partner_id = id"
+        " WHERE commercial_partner_id IS NULL AND name LIKE 'Bench guest %'"
     )
     weighted = "weighted_revenue" in env["crm.lead"]._fields
     cr.execute(
@@ -110,7 +142,7 @@ def seed(env, leads, pos_orders, invoice_lines):
             SELECT 'Bench lead ' || n, 'opportunity', NOT (r < 0.45 AND r >= 0.15),
                    %(company)s,
                    (%(users)s::int[])[1 + (n %% %(n_users)s)],
-                   NULL,
+                   (%(user_teams)s::int[])[1 + (n %% %(n_users)s)],
                    p.ids[1 + (n %% array_length(p.ids, 1))],
                    (%(sources)s::int[])[1 + (n %% %(n_sources)s)],
                    (%(mediums)s::int[])[1 + (n %% %(n_mediums)s)],
@@ -132,6 +164,7 @@ def seed(env, leads, pos_orders, invoice_lines):
             leads=leads,
             company=company.id,
             users=users.ids,
+            user_teams=user_teams,
             n_users=len(users),
             sources=sources.ids,
             n_sources=len(sources),
@@ -148,6 +181,7 @@ def seed(env, leads, pos_orders, invoice_lines):
             weighted_val=SQL(", round((s * 15000)::numeric, 2)") if weighted else SQL(),
         )
     )
+    analyze(cr, "crm_lead")
     optional = [
         (name, expr)
         for name, expr in (
@@ -168,7 +202,7 @@ def seed(env, leads, pos_orders, invoice_lines):
                 ),
             )
         )
-    print("seeding acquisitions (first won lead per partner)", flush=True)
+    say("seeding acquisitions (first won lead per partner)")
     cr.execute(
         SQL(
             """
@@ -189,7 +223,7 @@ def seed(env, leads, pos_orders, invoice_lines):
         [("type", "=", "purchase"), ("company_id", "=", company.id)], limit=1
     )
     moves = max(invoice_lines // 2, 1)
-    print(f"seeding {moves} customer invoices ({invoice_lines} lines)", flush=True)
+    say(f"seeding {moves} customer invoices ({invoice_lines} lines)")
     cr.execute(
         SQL(
             """
@@ -214,6 +248,7 @@ def seed(env, leads, pos_orders, invoice_lines):
             moves=moves,
         )
     )
+    analyze(cr, "account_move")
     cr.execute(
         SQL(
             """
@@ -231,7 +266,7 @@ def seed(env, leads, pos_orders, invoice_lines):
             journal.default_account_id.id,
         )
     )
-    print(f"seeding {pos_orders} POS orders", flush=True)
+    say(f"seeding {pos_orders} POS orders")
     cr.execute(
         SQL(
             """
@@ -254,7 +289,7 @@ def seed(env, leads, pos_orders, invoice_lines):
         )
     )
     bills = 5000
-    print(f"seeding {bills} vendor bills with marketing analytic lines", flush=True)
+    say(f"seeding {bills} vendor bills with marketing analytic lines")
     cr.execute(
         SQL(
             """
@@ -273,6 +308,7 @@ def seed(env, leads, pos_orders, invoice_lines):
             bills=bills,
         )
     )
+    analyze(cr, "account_move")
     cr.execute(
         SQL(
             """
@@ -305,224 +341,5 @@ def seed(env, leads, pos_orders, invoice_lines):
         )
     )
     cr.execute("ANALYZE")
-    print("seeded", flush=True)
-
-
-# ----------------------------------------------------------------------------
-# The three ways
-# ----------------------------------------------------------------------------
-
-
-def by_engine(env, company):
-    return env["crm.closed.loop.kpi"].get_kpis(*YEAR, company.ids)
-
-
-def by_read_group(env, company):
-    """The same figures from the ORM's read_group on the source models.
-
-    The ORM cannot express each customer's own attribution window in one grouped
-    read, so revenue is read per customer from the year's first day to twelve
-    months after its last, then added up in Python.
-    """
-    start, end = f"{YEAR[0]} 00:00:00", "2027-01-01 00:00:00"
-    Lead = env["crm.lead"].with_context(active_test=False)
-    cohort = Lead._read_group(
-        [
-            ("company_id", "=", company.id),
-            ("create_date", ">=", start),
-            ("create_date", "<", end),
-        ],
-        [
-            "source_id",
-            "medium_id",
-            "campaign_id",
-            "user_id",
-            "lost_reason_id",
-            "won_status",
-        ],
-        ["__count"],
-    )
-    pipeline = env["crm.lead"]._read_group(
-        [
-            ("company_id", "=", company.id),
-            ("won_status", "=", "pending"),
-            ("type", "=", "opportunity"),
-        ],
-        ["stage_id"],
-        ["__count", "expected_revenue:sum", "weighted_revenue:sum"],
-    )
-    acquisitions = env["crm.customer.acquisition"]._read_group(
-        [
-            ("company_id", "=", company.id),
-            ("date", ">=", YEAR[0]),
-            ("date", "<=", YEAR[1]),
-        ],
-        ["campaign_id", "source_id"],
-        ["partner_id:array_agg"],
-    )
-    partner_ids = [pid for *_keys, ids in acquisitions for pid in ids]
-    invoices = env["account.move"]._read_group(
-        [
-            ("commercial_partner_id", "in", partner_ids),
-            ("state", "=", "posted"),
-            ("move_type", "in", ("out_invoice", "out_refund")),
-            ("invoice_date", ">=", YEAR[0]),
-            ("invoice_date", "<", "2028-01-01"),
-        ],
-        ["commercial_partner_id"],
-        ["amount_untaxed_signed:sum"],
-    )
-    orders = env["pos.order"]._read_group(
-        [
-            ("partner_id.commercial_partner_id", "in", partner_ids),
-            ("state", "in", ("paid", "done")),
-            ("account_move", "=", False),
-            ("date_order", ">=", start),
-            ("date_order", "<", "2028-01-01 00:00:00"),
-        ],
-        ["partner_id"],
-        ["amount_total:sum", "amount_tax:sum"],
-    )
-    plan = env.ref("crm_closed_loop.account_analytic_plan_marketing")
-    column = plan._column_name()
-    spend = env["account.analytic.line"]._read_group(
-        [
-            (column, "!=", False),
-            ("date", ">=", YEAR[0]),
-            ("date", "<=", YEAR[1]),
-            ("company_id", "=", company.id),
-        ],
-        [column],
-        ["amount:sum"],
-    )
-    revenue = sum(amount for _partner, amount in invoices) + sum(
-        total - tax for _partner, total, tax in orders
-    )
-    return {
-        "leads": sum(count for *_keys, count in cohort),
-        "customers": len(partner_ids),
-        "spend": -sum(amount for _account, amount in spend),
-        "revenue": revenue,
-        "stages": len(pipeline),
-    }
-
-
-FLOOR_SQL = """
-WITH cohort AS (
-    SELECT COUNT(*) leads,
-           COUNT(*) FILTER (WHERE won_status = 'won') won,
-           COUNT(*) FILTER (WHERE won_status = 'lost') lost
-      FROM crm_lead
-     WHERE company_id = %(company)s
-       AND create_date >= %(start)s AND create_date < %(end)s
-), acq AS (
-    SELECT a.partner_id, a.date,
-           (a.date + make_interval(
-               months => COALESCE(c.crm_attribution_months, 12)))::date AS window_end
-      FROM crm_customer_acquisition a JOIN res_company c ON c.id = a.company_id
-     WHERE a.company_id = %(company)s AND a.date BETWEEN %(day_from)s AND %(day_to)s
-), revenue AS (
-    SELECT COALESCE(SUM(m.amount_untaxed_signed), 0) amount
-      FROM acq JOIN account_move m ON m.commercial_partner_id = acq.partner_id
-     WHERE m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')
-       AND m.invoice_date >= acq.date AND m.invoice_date < acq.window_end
-    UNION ALL
-    SELECT COALESCE(SUM(o.amount_total - o.amount_tax), 0)
-      FROM acq JOIN res_partner p ON p.commercial_partner_id = acq.partner_id
-      JOIN pos_order o ON o.partner_id = p.id
-     WHERE o.state IN ('paid', 'done') AND o.account_move IS NULL
-       AND o.date_order >= acq.date AND o.date_order < acq.window_end
-), spend AS (
-    SELECT COALESCE(-SUM(l.amount), 0) amount
-      FROM account_analytic_line l
-      JOIN account_analytic_account a ON a.id = l.%(column)s
-     WHERE a.root_plan_id = %(plan)s AND l.company_id = %(company)s
-       AND l.date BETWEEN %(day_from)s AND %(day_to)s
-)
-SELECT cohort.leads, cohort.won, cohort.lost,
-       (SELECT COUNT(*) FROM acq), (SELECT SUM(amount) FROM revenue),
-       (SELECT amount FROM spend)
-  FROM cohort
-"""
-
-
-def by_floor(env, company):
-    plan = env.ref("crm_closed_loop.account_analytic_plan_marketing")
-    query = FLOOR_SQL.replace("%(column)s", plan._column_name())
-    env.cr.execute(
-        query,
-        {
-            "company": company.id,
-            "start": f"{YEAR[0]} 00:00:00",
-            "end": "2027-01-01 00:00:00",
-            "day_from": YEAR[0],
-            "day_to": YEAR[1],
-            "plan": plan.id,
-        },
-    )
-    return env.cr.fetchone()
-
-
-def measure(env, name, func, company, repeat):
-    timings, queries = [], 0
-    result = None
-    for _run in range(repeat):
-        env.invalidate_all()
-        before = env.cr.sql_log_count
-        started = time.perf_counter()
-        result = func(env, company)
-        timings.append(time.perf_counter() - started)
-        queries = env.cr.sql_log_count - before
-    return name, timings, queries, result
-
-
-def main(argv):
-    args = parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
-        if args.seed:
-            seed(env, args.leads, args.pos, args.invoice_lines)
-            cr.commit()
-        company = env.ref("base.main_company")
-        counts = {}
-        for table in (
-            "crm_lead",
-            "pos_order",
-            "account_move_line",
-            "crm_customer_acquisition",
-            "account_analytic_line",
-        ):
-            cr.execute(SQL("SELECT COUNT(*) FROM %s", SQL.identifier(table)))
-            counts[table] = cr.fetchone()[0]
-        print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-        rows = []
-        for name, func in (
-            ("get_kpis (engine)", by_engine),
-            ("hand-written SQL (floor)", by_floor),
-            ("ORM read_group", by_read_group),
-        ):
-            rows.append(measure(env, name, func, company, args.repeat))
-            print(f"{name}: done", flush=True)
-        print(f"\nscorecard figures for {YEAR[0]}..{YEAR[1]}, {args.repeat} runs each")
-        print(f"{'method':<28}{'median s':>10}{'min s':>10}{'max s':>10}{'queries':>9}")
-        for name, timings, queries, _result in rows:
-            print(
-                f"{name:<28}{statistics.median(timings):>10.3f}"
-                f"{min(timings):>10.3f}{max(timings):>10.3f}{queries:>9}"
-            )
-        engine = rows[0][3]
-        floor = rows[1][3]
-        print(
-            "\ncheck: leads engine/floor "
-            f"{engine['conversion']['leads']}/{floor[0]}, customers "
-            f"{engine['marketing']['customers']}/{floor[3]}, spend "
-            f"{engine['marketing']['spend']:.2f}/{float(floor[5]):.2f}, revenue "
-            f"{engine['marketing']['revenue']:.2f}/{float(floor[4] or 0):.2f}"
-        )
-        cr.rollback()
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+    env["ir.config_parameter"].sudo().set_param(SEEDED_PARAM, scale_name)
+    say("seeded")

@@ -1,0 +1,1 @@
+"""The benchmark's operations, one module each, and what they share."""
