@@ -14,6 +14,28 @@ def at(day_offset, hour, minute=0):
     return MONDAY + timedelta(days=day_offset, hours=hour, minutes=minute)
 
 
+def make_calendar(env, name, weekdays, hour_from, hour_to, tz="UTC"):
+    """A working schedule open from hour_from to hour_to on the given weekdays."""
+    return env["resource.calendar"].create(
+        {
+            "name": name,
+            "tz": tz,
+            "attendance_ids": [
+                Command.create(
+                    {
+                        "name": f"Day {day}",
+                        "dayofweek": str(day),
+                        "hour_from": hour_from,
+                        "hour_to": hour_to,
+                        "day_period": "full_day",
+                    }
+                )
+                for day in weekdays
+            ],
+        }
+    )
+
+
 class ContactCase(TransactionCase):
     """Users, a team with its leader, an office calendar and a one-hour policy.
 
@@ -61,24 +83,7 @@ class ContactCase(TransactionCase):
 
     @classmethod
     def _calendar(cls, name, weekdays, hour_from, hour_to, tz="UTC"):
-        return cls.env["resource.calendar"].create(
-            {
-                "name": name,
-                "tz": tz,
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": hour_from,
-                            "hour_to": hour_to,
-                            "day_period": "full_day",
-                        }
-                    )
-                    for day in weekdays
-                ],
-            }
-        )
+        return make_calendar(cls.env, name, weekdays, hour_from, hour_to, tz)
 
     @contextmanager
     def moment(self, when):

@@ -1,6 +1,7 @@
 from odoo import Command
 from odoo.tests import new_test_user, tagged
 
+from .common_contact import make_calendar
 from .tour_common import ScreenshotTourCase
 
 PIPELINE = "/odoo/action-crm.crm_lead_action_pipeline"
@@ -29,24 +30,7 @@ class TestAdoptionTours(ScreenshotTourCase):
         )
         # Every hour of every day, so the follow-up state of a lead created now
         # does not depend on when the test runs.
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Always open",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 0,
-                            "hour_to": 24,
-                            "day_period": "morning",
-                        }
-                    )
-                    for day in range(7)
-                ],
-            }
-        )
+        cls.calendar = make_calendar(cls.env, "Always open", range(7), 0, 24)
         cls.env.company.resource_calendar_id = cls.calendar
         cls.team = cls.env["crm.team"].create(
             {

@@ -2,10 +2,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from odoo import Command
 from odoo.fields import Domain
 from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
+
+from .common_contact import make_calendar
 
 NOW = datetime(2026, 3, 4, 10, 0)
 
@@ -21,24 +22,7 @@ class TestMyFollowups(TransactionCase):
         cls.colleague = new_test_user(
             cls.env, "cl_followups_colleague", groups="sales_team.group_sale_salesman"
         )
-        calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Always open",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 0,
-                            "hour_to": 24,
-                            "day_period": "morning",
-                        }
-                    )
-                    for day in range(7)
-                ],
-            }
-        )
+        calendar = make_calendar(cls.env, "Always open", range(7), 0, 24)
         cls.team = cls.env["crm.team"].create({"name": "Follow-up team"})
         cls.env["crm.followup.policy"].create(
             {
