@@ -3,11 +3,13 @@ import time as time_module
 from datetime import datetime, time, timedelta
 
 import pytz
+from markupsafe import escape
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL, format_datetime
+from odoo.tools.mail import generate_tracking_message_id
 
 from .crm_followup_policy import calendar_business_hours
 from .lib.followup_sla import RUNGS, timeline
@@ -558,11 +560,14 @@ class CrmLead(models.Model):
         """Alert each user of ``requests`` with an activity and a notification.
 
         ``requests`` is a list of (lead, user, deadline, summary). The activities
-        are created in one go; each notification is one message through Odoo's
-        ``message_notify``. Returns the activities, in the order of ``requests``.
+        are created in one go, and the notifications (one message per alert,
+        pushed to the user's inbox or e-mail as they prefer) too, instead of one
+        trip through the mail stack per lead. Returns the activities, in the
+        order of ``requests``.
         """
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         bodies = []
         activity_vals = []
         for lead, user, deadline, summary in requests:
@@ -596,17 +601,38 @@ class CrmLead(models.Model):
             .with_context(mail_activity_quick_update=True)
             .create(activity_vals)
         )
-        # Odoo's own notify, one message per alert: the message is recorded on
-        # the lead and reaches the user's inbox or e-mail as they prefer.
-        for (lead, user, _deadline, summary), body in zip(
-            requests, bodies, strict=True
-        ):
-            lead.message_notify(
-                partner_ids=user.partner_id.ids,
-                subject=summary,
-                body=body,
-                subtype_xmlid="mail.mt_note",
+        leads = self.browse({lead.id for lead, *_rest in requests})
+        alias_domains = leads._mail_get_alias_domains(default_company=self.env.company)
+        companies = leads._mail_get_companies(default=self.env.company)
+        author_id, email_from = self._message_compute_author()
+        reply_to = leads._notify_get_reply_to(default=email_from, author_id=author_id)
+        values_list = [
+            {
+                "author_id": author_id,
+                "email_from": email_from,
+                "model": self._name,
+                "res_id": lead.id,
+                "body": escape(body),
+                "is_internal": True,
+                "message_type": "user_notification",
+                "subject": summary,
+                "subtype_id": subtype_id,
+                "message_id": generate_tracking_message_id("message-notify"),
+                "partner_ids": user.partner_id.ids,
+                "email_add_signature": True,
+                "record_alias_domain_id": alias_domains[lead.id].id,
+                "record_company_id": companies[lead.id].id,
+                "reply_to": reply_to[lead.id],
+            }
+            for (lead, user, _deadline, summary), body in zip(
+                requests, bodies, strict=True
             )
+        ]
+        messages = self._message_create(values_list)
+        for (lead, *_rest), message, values in zip(
+            requests, messages, values_list, strict=True
+        ):
+            lead._notify_thread(message, values, notify_author_mention=True)
         return activities
 
     @api.model
