@@ -53,18 +53,9 @@ from odoo.tests import new_test_user
 
 tag = %(tag)r
 company = env.company
-# Notified in Odoo, not by e-mail: see the follow-up owner below.
 sellers = new_test_user(
-    env,
-    f"cc_anna_{tag}",
-    groups="sales_team.group_sale_salesman",
-    notification_type="inbox",
-) | new_test_user(
-    env,
-    f"cc_ben_{tag}",
-    groups="sales_team.group_sale_salesman",
-    notification_type="inbox",
-)
+    env, f"cc_anna_{tag}", groups="sales_team.group_sale_salesman"
+) | new_test_user(env, f"cc_ben_{tag}", groups="sales_team.group_sale_salesman")
 team = env["crm.team"].create({"name": f"cc intake {tag}", "company_id": company.id})
 env["crm.assignment.rule"].create({
     "name": f"cc round robin {tag}",
