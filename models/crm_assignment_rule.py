@@ -2,6 +2,7 @@ from ast import literal_eval
 from collections import defaultdict
 from datetime import timedelta
 
+from psycopg2 import errors as pg_errors
 from pytz import utc
 
 from odoo import api, fields, models
@@ -9,8 +10,11 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, ormcache
 
-from .lib import assignment, lock_wait
+from ..tools import locking
+from .lib import assignment
 
+# Fresh transactions the rotation may take when rivals keep moving it.
+ROTATION_ATTEMPTS = 3
 METHODS = [
     (assignment.ROUND_ROBIN, "Round robin"),
     (assignment.FEWEST_OPEN, "Fewest open leads"),
@@ -59,7 +63,7 @@ class CrmAssignmentRule(models.Model):
         "team's fallback owner takes the lead.",
     )
     # The round-robin position: read and moved only under a row lock on this
-    # rule, see _lock_rotation.
+    # rule, see _take_turns.
     rotation_user_id = fields.Many2one("res.users", readonly=True, copy=False)
     log_count = fields.Integer(compute="_compute_log_count")
 
@@ -144,43 +148,72 @@ class CrmAssignmentRule(models.Model):
                 capacities[member.user_id.id] = member.assignment_max
         return capacities
 
-    def _lock_rotation(self):
-        """Lock this rule's row and return the last user of its rotation.
+    def _take_turns(self, pool_ids, eligible, count):
+        """The next ``count`` salespeople of this rule's rotation among
+        ``eligible``, the stored position moved past them.
 
-        The lock serialises round robin across workers until the transaction
-        ends; the wait for it is bounded (lock_wait.LOCK_TIMEOUT). Under Odoo's
-        REPEATABLE READ, a worker that waited for a rival's commit gets a
-        serialization failure here: Odoo replays an HTTP request from the start
-        (on its last try the intake queues the enquiry for an immediate retry
-        instead), and the replay sees the rival's position, so no member is
-        served twice.
+        The position is read and moved under a row lock on the rule in a short
+        transaction of its own, committed at once: parallel requests queue on
+        the lock for milliseconds instead of for the rest of their
+        transactions, and never invalidate each other's REPEATABLE READ
+        snapshots (which would make Odoo replay the request). A turn taken by
+        a transaction that then fails is spent: that salesperson waits one
+        more round. A rule that another transaction cannot see yet (created in
+        this one) or cannot lock (changed in this one) has its rotation moved
+        in this transaction.
         """
         self.ensure_one()
         self.flush_recordset(["rotation_user_id"])
-        with lock_wait.bounded_lock_wait(self.env.cr):
-            # A lost race is expected and handled by the caller's retry: not
-            # worth Odoo's "bad query" error in the log.
-            self.env.cr.execute(
-                SQL(
-                    "SELECT rotation_user_id FROM crm_assignment_rule"
-                    " WHERE id = %s FOR UPDATE",
-                    self.id,
-                ),
-                log_exceptions=False,
-            )
-            row = self.env.cr.fetchone()
-        return row[0] if row else None
-
-    def _store_rotation(self, user_id):
-        self.ensure_one()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE crm_assignment_rule SET rotation_user_id = %s WHERE id = %s",
-                user_id,
-                self.id,
-            )
-        )
+        picks = None
+        for attempt in range(1, ROTATION_ATTEMPTS + 1):
+            try:
+                with self.env.registry.cursor() as cr:
+                    picks = self._move_rotation(cr, pool_ids, eligible, count)
+                break
+            except pg_errors.SerializationFailure:
+                # A rival moved the position between the start of the own
+                # transaction's snapshot and the lock: a new one sees it.
+                if attempt == ROTATION_ATTEMPTS:
+                    raise
+            except pg_errors.LockNotAvailable:
+                # Held too long, by this very transaction or by a rival: the
+                # lock is waited for again below, where only a rival can fail.
+                break
+        if picks is None:
+            picks = self._move_rotation(self.env.cr, pool_ids, eligible, count)
         self.invalidate_recordset(["rotation_user_id"])
+        return picks
+
+    def _move_rotation(self, cr, pool_ids, eligible, count):
+        """Take the turns in the transaction of ``cr``; None if the rule is not
+        visible there."""
+        locking.bound_lock_waits(cr)
+        # NO KEY UPDATE: requests that have just logged an assignment of this
+        # rule hold a key share lock on it until they commit (foreign keys);
+        # FOR UPDATE would wait for them. A lost race is the caller's to
+        # handle: not worth a "bad query" error.
+        cr.execute(
+            SQL(
+                "SELECT rotation_user_id FROM crm_assignment_rule"
+                " WHERE id = %s FOR NO KEY UPDATE",
+                self.id,
+            ),
+            log_exceptions=False,
+        )
+        row = cr.fetchone()
+        if row is None:
+            return None
+        picks, last = assignment.rotate(pool_ids, row[0], eligible, count)
+        if picks:
+            cr.execute(
+                SQL(
+                    "UPDATE crm_assignment_rule SET rotation_user_id = %s"
+                    " WHERE id = %s",
+                    last,
+                    self.id,
+                )
+            )
+        return picks
 
     # ------------------------------------------------------------
     # SELECTION
@@ -199,10 +232,7 @@ class CrmAssignmentRule(models.Model):
         else:
             eligible = self._on_duty_user_ids(pool, now)
         if self.method == assignment.ROUND_ROBIN:
-            last = self._lock_rotation()
-            picks, last = assignment.rotate(pool.ids, last, eligible, count)
-            if picks:
-                self._store_rotation(last)
+            picks = self._take_turns(pool.ids, eligible, count)
             reason = self.env._(
                 "rule %(rule)s: next in the rotation of %(count)s salespeople",
                 rule=self.name,

@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..tools import locking
 from .lib import kpi_formulas as kf
 
 _logger = logging.getLogger(__name__)
@@ -627,13 +628,14 @@ class CrmClosedLoopKpi(models.AbstractModel):
         )
         if not candidates:
             return candidates
-        rows = self.env.execute_query(
+        rows = locking.lock_skipping_held(
+            self.env,
             SQL(
                 "SELECT id FROM res_users WHERE id IN %s ORDER BY id LIMIT %s "
                 "FOR UPDATE SKIP LOCKED",
                 tuple(candidates.ids),
                 limit,
-            )
+            ),
         )
         return candidates.browse([row[0] for row in rows])
 

@@ -8,11 +8,12 @@ from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError, UserError
 from odoo.fields import Domain
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 from odoo.tools.mail import plaintext2html
 from odoo.tools.sql import escape_psql
 
-from .lib import intake_payload, lock_wait
+from ..tools import locking
+from .lib import intake_payload
 
 _logger = logging.getLogger(__name__)
 
@@ -203,13 +204,12 @@ class CrmIntakeSubmission(models.Model):
         if duplicate:
             return duplicate._answer(duplicate=True)
         values.update(idempotency_hash=digest, received_date=now)
+        # A visitor waits for no rival for long: the unique index makes the
+        # insert below wait for a rival storing the same payload, and the lead
+        # may wait for rows a rival holds.
+        locking.bound_lock_waits(self.env.cr)
         try:
-            # The unique index makes this insert wait for a rival storing the
-            # same payload: bounded like any other lock wait.
-            with (
-                self.env.cr.savepoint(),
-                lock_wait.bounded_lock_wait(self.env.cr),
-            ):
+            with self.env.cr.savepoint():
                 submission = self.create(values)
         except pg_errors.UniqueViolation as error:
             # The same payload is being stored by a concurrent request; retrying
@@ -537,7 +537,15 @@ class CrmIntakeSubmission(models.Model):
                 break
             tried += candidates.ids
             # A manager's Retry or a second cron worker may hold some of them.
-            batch = candidates.try_lock_for_update()
+            rows = locking.lock_skipping_held(
+                self.env,
+                SQL(
+                    "SELECT id FROM crm_intake_submission WHERE id IN %s"
+                    " FOR UPDATE SKIP LOCKED",
+                    tuple(candidates.ids),
+                ),
+            )
+            batch = self.browse(row[0] for row in rows)
             batch.invalidate_recordset(["state", "attempts"])
             batch._process()
             done = len(batch.filtered(lambda s: s.state == "done"))

@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..tools import locking
+
 _logger = logging.getLogger(__name__)
 
 FIRST_CONTACT_ACTIVITY = "crm_closed_loop.mail_activity_type_first_contact"
@@ -350,15 +352,16 @@ class CrmLead(models.Model):
         sweeper, a create in flight) to that worker.
         """
         self.flush_model(["active", "user_id", "won_status", "company_id", "team_id"])
-        self.env.cr.execute(
+        rows = locking.lock_skipping_held(
+            self.env,
             SQL(
                 "SELECT id FROM crm_lead WHERE %s ORDER BY id LIMIT %s"
                 " FOR UPDATE SKIP LOCKED",
                 self._closed_loop_unowned_where(after_id),
                 limit,
-            )
+            ),
         )
-        return self.browse(row[0] for row in self.env.cr.fetchall())
+        return self.browse(row[0] for row in rows)
 
     @api.model
     def _closed_loop_unowned_count(self, after_id):

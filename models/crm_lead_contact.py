@@ -11,6 +11,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, format_datetime
 from odoo.tools.mail import generate_tracking_message_id
 
+from ..tools import locking
 from .crm_followup_policy import calendar_business_hours
 from .lib.followup_sla import RUNGS, timeline
 
@@ -455,13 +456,14 @@ class CrmLead(models.Model):
         """Lock up to ``limit`` leads with something to do, skipping the ones
         another worker holds."""
         self.flush_model(["sla_next_check"])
-        rows = self.env.execute_query(
+        rows = locking.lock_skipping_held(
+            self.env,
             SQL(
                 "SELECT id FROM crm_lead WHERE sla_next_check <= %s"
                 " ORDER BY sla_next_check, id LIMIT %s FOR UPDATE SKIP LOCKED",
                 now,
                 limit,
-            )
+            ),
         )
         return self.browse([row[0] for row in rows])
 
@@ -641,7 +643,8 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         self.env["calendar.event"].flush_model(["opportunity_id", "stop", "active"])
         self.env["crm.contact.event"].flush_model(["calendar_event_id"])
-        rows = self.env.execute_query(
+        rows = locking.lock_skipping_held(
+            self.env,
             SQL(
                 """SELECT ev.id FROM calendar_event ev
                     WHERE ev.opportunity_id IS NOT NULL AND ev.active
@@ -653,7 +656,7 @@ class CrmLead(models.Model):
                 now,
                 now - MEETING_LOOKBACK,
                 limit,
-            )
+            ),
         )
         meetings = self.env["calendar.event"].browse([row[0] for row in rows])
         vals_list = [

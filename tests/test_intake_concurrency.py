@@ -9,14 +9,15 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, retrying
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
-from ..models.lib import lock_wait
+from ..tools import locking
 
 CRON_XMLID = "crm_closed_loop.crm_intake_submission_cron_process"
 
 
 @tagged("post_install", "-at_install")
 class TestIntakeConcurrency(TransactionCase):
-    """A round-robin rule whose row a rival transaction holds or has just moved.
+    """A round-robin rule whose rotation a rival transaction holds or has just
+    moved.
 
     Each "worker" is its own cursor with its own transaction, as two Odoo
     workers would be; the data is committed, so it is removed afterwards.
@@ -72,12 +73,23 @@ class TestIntakeConcurrency(TransactionCase):
     def _worker(self, cr):
         return api.Environment(cr, api.SUPERUSER_ID, {})
 
-    def _move_rotation_in_rival(self):
+    def _rule(self, env):
+        return env["crm.assignment.rule"].browse(self.rule_id)
+
+    def _take_turn_in_rival(self):
         """A rival worker takes the rule's next turn and commits."""
         with self.registry.cursor() as rival_cr:
-            rule = self._worker(rival_cr)["crm.assignment.rule"].browse(self.rule_id)
-            rule._lock_rotation()
-            rule._store_rotation(self.seller_ids[0])
+            rule = self._rule(self._worker(rival_cr))
+            return rule._take_turns(self.seller_ids, set(self.seller_ids), 1)
+
+    def _hold_rotation(self, holder_cr):
+        """A rival worker locks the rule's rotation and keeps the lock."""
+        holder_cr.execute(
+            SQL(
+                "SELECT 1 FROM crm_assignment_rule WHERE id = %s FOR NO KEY UPDATE",
+                self.rule_id,
+            )
+        )
 
     def _receive(self, env, email, can_replay):
         body = json.dumps(
@@ -88,87 +100,103 @@ class TestIntakeConcurrency(TransactionCase):
             form, body, "application/json", "127.0.0.77", can_replay=can_replay
         )
 
+    def _submission(self, reference):
+        with self.registry.cursor() as cr:
+            submission = self._worker(cr)["crm.intake.submission"].search(
+                [("name", "=", reference)]
+            )
+            return submission.state, submission.lead_id.user_id.id
+
     def test_rotation_lock_wait_is_bounded(self):
         self.assertIn(pg_errors.LockNotAvailable, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY)
         with self.registry.cursor() as holder_cr, self.registry.cursor() as cr:
-            self._worker(holder_cr)["crm.assignment.rule"].browse(
-                self.rule_id
-            )._lock_rotation()
-            rule = self._worker(cr)["crm.assignment.rule"].browse(self.rule_id)
+            self._hold_rotation(holder_cr)
+            rule = self._rule(self._worker(cr))
             started = time.monotonic()
             with self.assertRaises(pg_errors.LockNotAvailable):
-                rule._lock_rotation()
+                rule._take_turns(self.seller_ids, set(self.seller_ids), 1)
             waited = time.monotonic() - started
             holder_cr.rollback()
             cr.rollback()
-        bound = float(lock_wait.LOCK_TIMEOUT.removesuffix("s"))
+        bound = float(locking.LOCK_TIMEOUT.removesuffix("s"))
         self.assertGreaterEqual(waited, bound - 0.5, "it did wait for the rival")
         self.assertLess(waited, bound + 5, "but not longer than the timeout")
 
-    def test_lock_timeout_is_restored_after_the_lock(self):
-        with self.registry.cursor() as cr:
-            cr.execute(SQL("SET LOCAL lock_timeout = '17s'"))
-            self._worker(cr)["crm.assignment.rule"].browse(
-                self.rule_id
-            )._lock_rotation()
-            cr.execute(SQL("SHOW lock_timeout"))
-            self.assertEqual(cr.fetchone()[0], "17s")
-            cr.rollback()
-
-    def test_serialization_failure_is_queued_not_shown(self):
-        """Out of request replays, a lost race still answers with a reference,
-        and the retry cron is triggered to make the lead at once."""
+    def test_rival_turn_does_not_fail_the_request(self):
+        """A rival moved the rotation after this request's snapshot began: the
+        request neither fails nor serves the rival's salesperson again."""
         with self.registry.cursor() as cr:
             env = self._worker(cr)
             # This transaction's REPEATABLE READ snapshot predates the rival.
-            env["crm.assignment.rule"].browse(self.rule_id).rotation_user_id  # noqa: B018
-            self._move_rotation_in_rival()
+            self._rule(env).rotation_user_id  # noqa: B018
+            self.assertEqual(self._take_turn_in_rival(), [self.seller_ids[0]])
             status, answer = self._receive(env, "lerato@example.com", False)
-            self.assertEqual(status, 202)
-            self.assertTrue(answer["ok"])
-            self.assertEqual(answer["status"], "queued")
-            submission = env["crm.intake.submission"].search(
-                [("name", "=", answer["reference"])]
-            )
-            self.assertEqual(submission.state, "queued")
-            self.assertEqual(submission.attempts, 0, "a lost race is no attempt")
-            self.assertIn("serialize", submission.error)
-            triggers = env["ir.cron.trigger"].search(
-                [("cron_id", "=", env.ref(CRON_XMLID).id)]
-            )
-            self.assertTrue(triggers, "the retry cron is triggered")
-        with self.registry.cursor() as cr:
-            env = self._worker(cr)
-            env["crm.intake.submission"]._cron_process_queued()
-        with self.registry.cursor() as cr:
-            env = self._worker(cr)
-            submission = env["crm.intake.submission"].search(
-                [("name", "=", answer["reference"])]
-            )
-            self.assertEqual(submission.state, "done")
-            self.assertEqual(submission.lead_id.user_id.id, self.seller_ids[1])
+            self.assertEqual(status, 201, answer)
+        self.assertEqual(
+            self._submission(answer["reference"]), ("done", self.seller_ids[1])
+        )
+        self.assertEqual(self._take_turn_in_rival(), [self.seller_ids[0]])
 
-    def test_serialization_failure_replays_the_request(self):
-        """With replays left the race reaches Odoo's ``retrying`` (as the HTTP
-        layer calls it), whose replay on a fresh snapshot makes the lead."""
-        tries = []
+    def test_turn_of_a_failed_request_is_spent(self):
         with self.registry.cursor() as cr:
+            rule = self._rule(self._worker(cr))
+            self.assertEqual(
+                rule._take_turns(self.seller_ids, set(self.seller_ids), 1),
+                [self.seller_ids[0]],
+            )
+            cr.rollback()
+        self.assertEqual(self._take_turn_in_rival(), [self.seller_ids[1]])
+
+    def test_lock_timeout_out_of_replays_is_queued_not_shown(self):
+        """Out of request replays, a lock a rival keeps still answers with a
+        reference, and the retry cron is triggered to make the lead at once."""
+        with self.registry.cursor() as holder_cr:
+            self._hold_rotation(holder_cr)
+            with self.registry.cursor() as cr:
+                env = self._worker(cr)
+                status, answer = self._receive(env, "lerato@example.com", False)
+                self.assertEqual(status, 202)
+                self.assertTrue(answer["ok"])
+                self.assertEqual(answer["status"], "queued")
+                submission = env["crm.intake.submission"].search(
+                    [("name", "=", answer["reference"])]
+                )
+                self.assertEqual(submission.state, "queued")
+                self.assertEqual(submission.attempts, 0, "a lost race is no attempt")
+                self.assertIn("lock", submission.error)
+                triggers = env["ir.cron.trigger"].search(
+                    [("cron_id", "=", env.ref(CRON_XMLID).id)]
+                )
+                self.assertTrue(triggers, "the retry cron is triggered")
+            holder_cr.rollback()
+        with self.registry.cursor() as cr:
+            self._worker(cr)["crm.intake.submission"]._cron_process_queued()
+        self.assertEqual(
+            self._submission(answer["reference"]), ("done", self.seller_ids[0])
+        )
+
+    def test_lock_timeout_replays_the_request(self):
+        """With replays left the lost race reaches Odoo's ``retrying`` (as the
+        HTTP layer calls it), whose replay makes the lead."""
+        tries = []
+        with self.registry.cursor() as holder_cr, self.registry.cursor() as cr:
             env = self._worker(cr)
+            self._hold_rotation(holder_cr)
 
             def request():
                 tries.append(1)
-                env["crm.assignment.rule"].browse(self.rule_id).rotation_user_id  # noqa: B018
-                if len(tries) == 1:
-                    self._move_rotation_in_rival()
+                if len(tries) == 2:
+                    holder_cr.rollback()
                 return self._receive(env, "sipho@example.com", True)
 
             status, answer = retrying(partial(request), env)
         self.assertEqual(len(tries), 2, "replayed once")
         self.assertEqual(status, 201)
         with self.registry.cursor() as cr:
-            env = self._worker(cr)
-            submissions = env["crm.intake.submission"].search(
+            submissions = self._worker(cr)["crm.intake.submission"].search(
                 [("form_id", "=", self.form_id)]
             )
             self.assertEqual(submissions.mapped("name"), [answer["reference"]])
-            self.assertEqual(submissions.lead_id.user_id.id, self.seller_ids[1])
+        self.assertEqual(
+            self._submission(answer["reference"]), ("done", self.seller_ids[0])
+        )
