@@ -95,8 +95,6 @@ class CrmClosedLoopKpi(models.AbstractModel):
                     allowed=", ".join(GROUPBY_COLUMNS),
                 )
             )
-        # The analysis views read the tables directly: pending writes must land.
-        self.env.flush_all()
         with self._without_jit():
             return self._compute_kpis(date_from, date_to, companies, team_ids, groupby)
 
@@ -138,8 +136,6 @@ class CrmClosedLoopKpi(models.AbstractModel):
         domain = self._marketing_domain(date_from, date_to, companies, None)
         if column and res_ids is not None:
             domain &= Domain(column, "in", self._ids_argument("res_ids", res_ids))
-        # The analysis view reads the tables directly: pending writes must land.
-        self.env.flush_all()
         with self._without_jit():
             groups = self.env["crm.closed.loop.marketing.report"]._read_group(
                 domain,

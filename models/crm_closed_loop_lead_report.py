@@ -23,6 +23,36 @@ class CrmClosedLoopLeadReport(models.Model):
     _auto = False
     _rec_name = "name"
     _order = "create_date desc, id desc"
+    # Every column the view reads: a search or grouping on the view first writes
+    # the pending values of these fields, so it sees the current transaction.
+    _depends = {
+        "crm.lead": [
+            "name",
+            "type",
+            "create_date",
+            "date_closed",
+            "company_id",
+            "team_id",
+            "user_id",
+            "partner_id",
+            "source_id",
+            "medium_id",
+            "campaign_id",
+            "stage_id",
+            "lost_reason_id",
+            "won_status",
+            "active",
+            "expected_revenue",
+            *ADDON_LEAD_COLUMNS,
+        ],
+        "res.company": ["currency_id"],
+        "crm.followup.policy": [
+            "team_id",
+            "stage_id",
+            "active",
+            "first_response_hours",
+        ],
+    }
 
     lead_id = fields.Many2one("crm.lead", readonly=True)
     name = fields.Char(readonly=True)

@@ -35,6 +35,48 @@ class CrmClosedLoopMarketingReport(models.Model):
     _description = "Closed-loop marketing analysis"
     _auto = False
     _order = "date desc, id desc"
+    # Every column the view reads: a search or grouping on the view first writes
+    # the pending values of these fields, so it sees the current transaction. The
+    # column of the "Marketing" plan on analytic lines is added in _table_sql.
+    _depends = {
+        "account.analytic.line": ["date", "company_id", "amount", "move_line_id"],
+        "account.analytic.account": [
+            "utm_source_id",
+            "utm_campaign_id",
+            "root_plan_id",
+        ],
+        "account.move.line": ["parent_state"],
+        "crm.customer.acquisition": [
+            "date",
+            "company_id",
+            "lead_id",
+            "partner_id",
+            "source_id",
+            "medium_id",
+            "campaign_id",
+        ],
+        "crm.lead": ["team_id"],
+        "res.company": ["currency_id", "crm_attribution_months"],
+        "account.move": [
+            "commercial_partner_id",
+            "company_id",
+            "state",
+            "move_type",
+            "invoice_date",
+            "amount_untaxed_signed",
+        ],
+        "pos.order": [
+            "partner_id",
+            "company_id",
+            "state",
+            "account_move",
+            "date_order",
+            "amount_total",
+            "amount_tax",
+            "currency_rate",
+        ],
+        "res.partner": ["commercial_partner_id"],
+    }
 
     kind = fields.Selection(
         [
@@ -69,6 +111,17 @@ class CrmClosedLoopMarketingReport(models.Model):
         aggregator="sum",
     )
 
+    @property
+    def _table_sql(self):
+        # Each analytic plan has its own column on analytic lines, made when the
+        # plan is: the Marketing plan's cannot be named in _depends.
+        table_sql = super()._table_sql
+        plan = self.env["crm.customer.acquisition"]._marketing_plan()
+        column = plan and self.env["account.analytic.line"]._fields.get(
+            plan._column_name()
+        )
+        return SQL("%s", table_sql, to_flush=column) if column else table_sql
+
     # ------------------------------------------------------------
     # Documents behind the figures
     # ------------------------------------------------------------
@@ -80,7 +133,6 @@ class CrmClosedLoopMarketingReport(models.Model):
         :return: dict with the ids of ``account.move.line`` (spend),
             ``account.move`` and ``pos.order`` (revenue)
         """
-        self.env.flush_all()
         by_offset = defaultdict(list)
         for row_id in self._search(domain):
             by_offset[row_id % ROW_ID_STRIDE].append(row_id // ROW_ID_STRIDE)

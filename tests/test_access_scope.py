@@ -91,6 +91,33 @@ class TestLeadScope(AccessCase):
                 )
                 self.assertEqual(lead.user_id, self.s1)
 
+    def test_the_records_of_an_archived_lead_stay_with_whoever_saw_them(self):
+        archived = self.l1 | self.l3
+        archived.active = False
+        alerts = self.env["crm.followup.alert"].search(
+            [("lead_id", "in", archived.ids)]
+        )
+        for scope, s1_sees in (
+            ("stock", self.l1 | self.l3 | self.l4),
+            ("own", self.l1),
+            ("team_queue", self.l1 | self.l3),
+        ):
+            self.set_scope(scope)
+            with self.subTest(scope=scope):
+                for model in ("crm.lead", *DEPENDENT_MODELS):
+                    self.assert_reads(self.s1, s1_sees, model)
+                self.assert_reads(self.s1, self.l1, "crm.assignment.log")
+                # Opening records checks the rule on them, not through a search.
+                mine = alerts.filtered_domain([("lead_id", "in", s1_sees.ids)])
+                self.assertEqual(mine.lead_id, archived & s1_sees)
+                mine.with_user(self.s1).read(["deadline"])
+                if scope != "stock":
+                    with self.assertRaises(AccessError):
+                        alerts.with_user(self.s2).read(["deadline"])
+                    self.assert_reads(
+                        self.leader, self.l1 | self.l2 | self.l3, "crm.contact.event"
+                    )
+
 
 @tagged("post_install", "-at_install")
 class TestSalespersonLimits(AccessCase):

@@ -1,6 +1,7 @@
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
+from odoo.tools import SQL
 
 from .acquisition_common import AcquisitionCommon
 
@@ -203,6 +204,25 @@ class TestCustomerAcquisition(AcquisitionCommon):
         self.assertEqual(acquisition.campaign_id, self.bridal_fair)
         with self.assertRaises(AccessError):
             acquisition.write({"campaign_id": False})
+
+    def test_campaign_figures_see_the_writes_of_the_same_transaction(self):
+        open_day = self.env["utm.campaign"].create({"title": "Spring open day"})
+        self.win_lead(self.bride, self.bridal_fair)
+        self.customer_invoice(self.bride, 8000.0)
+        self.assertAlmostEqual(self.revenue(self.bridal_fair), 8000.0)
+        acquisition = self.acquisition_of(self.bride)
+        acquisition.campaign_id = open_day
+        # Still in the cache only: the tables behind the analysis view are stale.
+        self.env.cr.execute(
+            SQL(
+                "SELECT campaign_id FROM crm_customer_acquisition WHERE id = %s",
+                acquisition.id,
+            )
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], self.bridal_fair.id)
+        self.assertAlmostEqual(open_day.acquisition_revenue, 8000.0)
+        self.assertEqual(open_day.acquisition_customer_count, 1)
+        self.assertAlmostEqual(self.revenue(self.bridal_fair), 0.0)
 
     def test_channel_form_counts_leads_and_customers(self):
         lost = self.lose_lead(self.groom)

@@ -1,6 +1,7 @@
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import SQL
 
 from .acquisition_common import AcquisitionCommon
 
@@ -26,6 +27,31 @@ class TestMarketingSpend(AcquisitionCommon):
         campaign.invalidate_recordset()
         self.assertAlmostEqual(campaign.acquisition_revenue, 8000.0)
         self.assertAlmostEqual(campaign.acquisition_return_on_spend, 2.0)
+
+    def test_spend_sees_an_analytic_line_edited_in_the_same_transaction(self):
+        bill = self.vendor_bill(5000.0, self.bridal_fair_account)
+        self.assertAlmostEqual(self.spend(self.bridal_fair), 5000.0)
+        line = bill.line_ids.analytic_line_ids
+        column = self.marketing_plan._column_name()
+        query = SQL(
+            "SELECT %s, amount FROM account_analytic_line WHERE id = %s",
+            SQL.identifier(column),
+            line.id,
+        )
+        # Each write stays in the cache only, the table behind the view is stale;
+        # the Marketing plan's column is made with the plan, the amount is Odoo's.
+        for values, facebook_spend in (
+            ({column: self.facebook_account.id}, 5000.0),
+            ({"amount": -3000.0}, 3000.0),
+        ):
+            with self.subTest(values=values):
+                before = self.env.execute_query(query)
+                line.write(values)
+                self.assertEqual(self.env.execute_query(query), before)
+                self.assertAlmostEqual(
+                    self.spend(self.facebook, groupby="source"), facebook_spend
+                )
+                self.assertEqual(self.spend(self.bridal_fair), 0.0)
 
     def test_only_posted_entries_count(self):
         self.vendor_bill(5000.0, self.bridal_fair_account, post=False)
