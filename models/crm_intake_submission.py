@@ -96,7 +96,7 @@ class CrmIntakeSubmission(models.Model):
     )
     idempotency_hash = fields.Char(readonly=True, copy=False)
     idempotency_slot = fields.Integer(
-        compute="_compute_idempotency_slot", store=True, copy=False
+        compute="_compute_idempotency_slot", store=True, copy=False, precompute=True
     )
     received_date = fields.Datetime(
         required=True, readonly=True, default=fields.Datetime.now

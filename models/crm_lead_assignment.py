@@ -148,8 +148,13 @@ class CrmLead(models.Model):
         for rule in rules:
             if not pending:
                 break
-            matched = self.search(
-                Domain("id", "in", pending.ids) & rule._get_lead_domain(), order="id"
+            lead_domain = rule._get_lead_domain()
+            matched = (
+                pending.sorted("id")
+                if lead_domain.is_true()
+                else self.search(
+                    Domain("id", "in", pending.ids) & lead_domain, order="id"
+                )
             )
             if not matched:
                 continue

@@ -26,6 +26,14 @@ class CrmLead(models.Model):
         string="Quoted Amount", currency_field="company_currency"
     )
 
+    # Serves the returning-contact lookup of every web enquiry
+    # (crm.intake.submission._find_open_lead): WHERE email_normalized = %s.
+    # Odoo's own index on the column is a trigram one, made for ilike, and
+    # takes milliseconds for an equality at a million leads.
+    _email_normalized_equal_idx = models.Index(
+        "(email_normalized) WHERE email_normalized IS NOT NULL"
+    )
+
     def _intake_record_returning(self, submission, payload):
         """Record a returning contact's new enquiry on this open lead."""
         self.ensure_one()
