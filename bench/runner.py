@@ -68,6 +68,14 @@ def parse_args(argv):
     parser.add_argument(
         "--backlogs", help="comma-separated backlog sizes (default: the scale's)"
     )
+    parser.add_argument(
+        "--stock-budget",
+        type=float,
+        default=25.0,
+        help="stop stock's backlog run once it took this many times the addon's"
+        " time on the same backlog, and report its figure as a lower bound"
+        " (0: always run to the end)",
+    )
     args = parser.parse_args(argv)
     args.ops = [op.strip() for op in args.ops.split(",") if op.strip()]
     unknown = set(args.ops) - set(OPERATIONS)
@@ -108,7 +116,9 @@ def table(rows):
                 row.operation,
                 figure(row.addon, row.unit),
                 stock,
-                "-" if ratio is None else f"{ratio:.2f}",
+                "-"
+                if ratio is None
+                else f"{'< ' if row.stock_unfinished else ''}{ratio:.2f}",
                 row.target or "-",
                 met,
             )

@@ -44,6 +44,9 @@ class Row:
     absolute: bool = False  # the target bounds the addon's own median
     stock_note: str = ""
     missed: str = ""  # a reason the target is missed whatever the figures
+    # Stock was stopped unfinished: its figures are lower bounds, so the ratio
+    # is an upper bound (the addon is at least that much faster).
+    stock_unfinished: bool = False
 
     @property
     def ratio(self):
@@ -63,7 +66,9 @@ class Row:
         if self.absolute:
             return statistics.median(self.addon) <= self.limit
         ratio = self.ratio
-        return None if ratio is None else ratio <= self.limit
+        if ratio is None or (self.stock_unfinished and ratio > self.limit):
+            return None
+        return ratio <= self.limit
 
 
 def timed(func, *args, **kwargs):
