@@ -242,13 +242,15 @@ class CrmLead(models.Model):
         }:
             self.browse(list(batch_bodies))._message_log_batch(bodies=batch_bodies)
         today = fields.Date.today()
+        quiet._create_automated_activities(
+            self.env.ref(FIRST_CONTACT_ACTIVITY),
+            [
+                {"res_id": lead.id, "user_id": user.id, "date_deadline": today}
+                for lead, user, *_rest in assignments
+            ],
+        )
         for user, lead_ids in by_user.items():
             user_leads = quiet.browse(lead_ids)
-            user_leads.activity_schedule(
-                FIRST_CONTACT_ACTIVITY,
-                user_id=user.id,
-                date_deadline=today,
-            )
             if len(user_leads) == 1:
                 user_leads._closed_loop_note_and_notify(user, bodies[user_leads.id])
             else:
@@ -295,7 +297,7 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_assign_unowned(self, batch_size=500):
+    def _cron_assign_unowned(self, batch_size=1000):
         """Assign every open lead left without an owner, whatever its age."""
         started = time.monotonic()
         last_id, seen, assigned = 0, 0, 0
@@ -322,7 +324,7 @@ class CrmLead(models.Model):
         )
 
     @api.model
-    def _closed_loop_sweep(self, after_id=0, limit=500):
+    def _closed_loop_sweep(self, after_id=0, limit=1000):
         """One sweeper batch: the unowned leads after ``after_id``, assigned.
 
         Returns (leads looked at, logs). Leads no rule or fallback owner takes

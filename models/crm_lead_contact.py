@@ -566,7 +566,6 @@ class CrmLead(models.Model):
         Returns the activities, in the order of ``requests``.
         """
         activity_type = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id(self._name)
         bodies = []
         activity_vals = []
         for lead, user, deadline, summary in requests:
@@ -583,25 +582,45 @@ class CrmLead(models.Model):
             bodies.append(body)
             activity_vals.append(
                 {
-                    "activity_type_id": activity_type.id,
                     "summary": summary,
-                    "automated": True,
                     "note": body,
                     "date_deadline": due_date.date(),
-                    "res_model_id": model_id,
                     "res_id": lead.id,
                     "user_id": user.id,
                 }
             )
-        # The activity's own "assigned to you" e-mail would be a second,
-        # unrecorded notification; the explicit one below is the alert.
-        activities = (
-            self.env["mail.activity"]
-            .with_context(mail_activity_quick_update=True)
-            .create(activity_vals)
-        )
+        # The explicit notification below is the alert.
+        activities = self._create_automated_activities(activity_type, activity_vals)
         self._sla_notify_alerts(requests, bodies)
         return activities
+
+    @api.model
+    def _create_automated_activities(self, activity_type, vals_list):
+        """Activities of ``activity_type`` on leads, as ``activity_schedule``
+        makes them, but for many leads and users in one create: each of
+        ``vals_list`` gives ``res_id``, ``user_id``, ``date_deadline`` and may
+        give ``summary`` and ``note``. The activity's own "assigned to you"
+        notice is left out: the callers notify the assignee themselves."""
+        if self.env.context.get("mail_activity_automation_skip"):
+            return self.env["mail.activity"]
+        model_id = self.env["ir.model"]._get_id(self._name)
+        return (
+            self.env["mail.activity"]
+            .with_context(mail_activity_quick_update=True)
+            .create(
+                [
+                    {
+                        "activity_type_id": activity_type.id,
+                        "summary": activity_type.summary,
+                        "note": activity_type.default_note,
+                        "automated": True,
+                        "res_model_id": model_id,
+                        **vals,
+                    }
+                    for vals in vals_list
+                ]
+            )
+        )
 
     def _sla_notify_alerts(self, requests, bodies):
         """Notify each alert as Odoo's ``message_notify`` does (the same message
