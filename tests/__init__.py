@@ -34,6 +34,7 @@ from . import (
     test_real_data_import,
     test_real_data_money,
     test_roles_matrix,
+    test_rotation_same_transaction,
     test_setup_checklist,
     test_stage_probability,
     test_translations,
