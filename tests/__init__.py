@@ -27,6 +27,7 @@ from . import (
     test_kpi_marketing,
     test_kpi_scorecard_report,
     test_kpi_visibility,
+    test_locking_retry,
     test_marketing_spend,
     test_my_followups,
     test_probability_lib,
