@@ -190,16 +190,16 @@ class CrmAssignmentRule(models.Model):
         return picks
 
     def _row_written_here(self):
-        """Whether the rule's row was created or changed in this transaction
-        (or one of its savepoints), which holds its transaction id lock until
-        it ends."""
+        """Whether the rule's row was created or changed in this transaction,
+        savepoints included (released ones leave no lock of their own to look
+        up)."""
+        # A row version this transaction can see was written either before its
+        # snapshot, by a transaction older than its first age() reference, or by
+        # this very transaction, whose ids are not older: age() <= 0. age() is
+        # wraparound-safe and answers INT_MAX for a frozen row.
         self.env.cr.execute(
             SQL(
-                """SELECT EXISTS (SELECT 1 FROM pg_locks
-                                   WHERE pid = pg_backend_pid()
-                                     AND locktype = 'transactionid'
-                                     AND transactionid = rule.xmin)
-                     FROM crm_assignment_rule rule WHERE rule.id = %s""",
+                "SELECT age(xmin) <= 0 FROM crm_assignment_rule WHERE id = %s",
                 self.id,
             )
         )

@@ -90,3 +90,20 @@ class TestRotationSameTransaction(TransactionCase):
             env.flush_all()
             self.assertIn(lead.user_id.id, self.seller_ids)
             cr.rollback()
+
+    def test_rule_edited_in_a_savepoint_then_leads_created(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.manager_id, {})
+            rule = env["crm.assignment.rule"].browse(self.rule_id)
+            with cr.savepoint():
+                rule.write({"name": "Edited round robin, in a savepoint"})
+            started = time.monotonic()
+            leads = env["crm.lead"].create(
+                [{"name": f"Saved {index}", "user_id": False} for index in range(2)]
+            )
+            leads |= env["crm.lead"].create({"name": "Saved 2", "user_id": False})
+            elapsed = time.monotonic() - started
+            assigned = leads.user_id.ids
+            cr.rollback()
+        self.assertLess(elapsed, int(locking.LOCK_TIMEOUT.rstrip("s")))
+        self.assertEqual(sorted(assigned), sorted(self.seller_ids))
