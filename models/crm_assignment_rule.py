@@ -163,9 +163,14 @@ class CrmAssignmentRule(models.Model):
         in this transaction.
         """
         self.ensure_one()
-        self.flush_recordset(["rotation_user_id"])
+        # Every pending change of the rule now: written after a turn committed
+        # elsewhere, it would fail to serialize with it.
+        self.flush_recordset()
         picks = None
-        for attempt in range(1, ROTATION_ATTEMPTS + 1):
+        # A row this transaction wrote stays locked until it ends: another
+        # transaction would only wait for it, up to the lock timeout.
+        attempts = 0 if self._row_written_here() else ROTATION_ATTEMPTS
+        for attempt in range(1, attempts + 1):
             try:
                 with self.env.registry.cursor() as cr:
                     picks = self._move_rotation(cr, pool_ids, eligible, count)
@@ -183,6 +188,23 @@ class CrmAssignmentRule(models.Model):
             picks = self._move_rotation(self.env.cr, pool_ids, eligible, count)
         self.invalidate_recordset(["rotation_user_id"])
         return picks
+
+    def _row_written_here(self):
+        """Whether the rule's row was created or changed in this transaction,
+        savepoints included (released ones leave no lock of their own to look
+        up)."""
+        # A row version this transaction can see was written either before its
+        # snapshot, by a transaction older than its first age() reference, or by
+        # this very transaction, whose ids are not older: age() <= 0. age() is
+        # wraparound-safe and answers INT_MAX for a frozen row.
+        self.env.cr.execute(
+            SQL(
+                "SELECT age(xmin) <= 0 FROM crm_assignment_rule WHERE id = %s",
+                self.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return bool(row and row[0])
 
     def _move_rotation(self, cr, pool_ids, eligible, count):
         """Take the turns in the transaction of ``cr``; None if the rule is not
@@ -204,7 +226,9 @@ class CrmAssignmentRule(models.Model):
         if row is None:
             return None
         picks, last = assignment.rotate(pool_ids, row[0], eligible, count)
-        if picks:
+        # Here, written even when unmoved: the next turns of this transaction
+        # then see its row as its own and do not wait for its lock elsewhere.
+        if picks or cr is self.env.cr:
             cr.execute(
                 SQL(
                     "UPDATE crm_assignment_rule SET rotation_user_id = %s"

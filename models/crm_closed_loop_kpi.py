@@ -624,12 +624,18 @@ class CrmClosedLoopKpi(models.AbstractModel):
         )
         if not candidates:
             return candidates
+        candidates.flush_recordset(["scorecard_last_sent"])
+        # Still due, checked again on the locked row: when a rival's commit
+        # made the lock start a new transaction, the candidates come from the
+        # old snapshot, and the rival may have served them meanwhile.
         rows = locking.lock_skipping_held(
             self.env,
             SQL(
-                "SELECT id FROM res_users WHERE id IN %s ORDER BY id LIMIT %s "
-                "FOR UPDATE SKIP LOCKED",
+                "SELECT id FROM res_users WHERE id IN %s"
+                " AND (scorecard_last_sent IS NULL OR scorecard_last_sent < %s)"
+                " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
                 tuple(candidates.ids),
+                week_start,
                 limit,
             ),
         )
