@@ -159,8 +159,8 @@ class CrmAssignmentRule(models.Model):
         snapshots (which would make Odoo replay the request). A turn taken by
         a transaction that then fails is spent: that salesperson waits one
         more round. A rule that another transaction cannot see yet (created in
-        this one) or cannot lock (changed in this one) has its rotation moved
-        in this transaction.
+        this one) or would wait for (written in this one) has its rotation
+        moved in this transaction.
         """
         self.ensure_one()
         # Every pending change of the rule now: written after a turn committed
@@ -180,10 +180,9 @@ class CrmAssignmentRule(models.Model):
                 # transaction's snapshot and the lock: a new one sees it.
                 if attempt == ROTATION_ATTEMPTS:
                     raise
-            except pg_errors.LockNotAvailable:
-                # Held too long, by this very transaction or by a rival: the
-                # lock is waited for again below, where only a rival can fail.
-                break
+        # Not visible elsewhere yet, or written here: this transaction's turn.
+        # (A rival holding the lock too long raised LockNotAvailable above:
+        # waiting for it again here would only double the wait.)
         if picks is None:
             picks = self._move_rotation(self.env.cr, pool_ids, eligible, count)
         self.invalidate_recordset(["rotation_user_id"])
