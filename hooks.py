@@ -5,6 +5,9 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
+    # The KPI summary's triggers live on crm_lead, which outlives the module;
+    # left behind, they would write into a dropped table on every lead change.
+    env["crm.closed.loop.kpi.cell"]._drop_triggers()
     # The demo loaders create records without external ids (chart, bills, POS
     # sessions); they must go before the module's own records can.
     company = env.ref("crm_closed_loop.demo_company", raise_if_not_found=False)

@@ -10,6 +10,7 @@ from . import (
     crm_closed_loop_demo,
     crm_closed_loop_import,
     crm_closed_loop_kpi,
+    crm_closed_loop_kpi_cell,
     crm_closed_loop_lead_report,
     crm_closed_loop_marketing_report,
     crm_contact_event,

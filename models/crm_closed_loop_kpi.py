@@ -5,6 +5,7 @@ import time
 from collections import defaultdict
 
 import pytz
+from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -13,6 +14,7 @@ from odoo.tools import SQL
 
 from ..tools import locking
 from .lib import kpi_formulas as kf
+from .lib import response_bands
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +33,25 @@ GROUPBY_COLUMNS = {
 }
 # Groupings that marketing figures (spend, customers, revenue) can follow.
 MARKETING_GROUPBYS = ("source", "medium", "campaign")
+
+# Up to this many first responses in a period, response medians are exact (read
+# from the leads); above it they are read from the summary's bands.
+DEFAULT_EXACT_RESPONSE_LIMIT = 20000
+EXACT_RESPONSE_LIMIT_PARAM = "crm_closed_loop.kpi_exact_response_limit"
+
+# Context key that makes get_kpis read the leads themselves, not the summary
+# (to check one against the other).
+FROM_LEADS_CONTEXT = "crm_closed_loop_kpi_from_leads"
+
+# Record model of each dimension of the summary cells.
+CELL_DIMENSION_MODELS = {
+    "source": "utm.source",
+    "medium": "utm.medium",
+    "campaign": "utm.campaign",
+    "user": "res.users",
+    "team": "crm.team",
+    "lost_reason": "crm.lost.reason",
+}
 
 # Work memory of the scorecard's aggregates, when the server gives less: enough
 # to group a year of a million leads in memory.
@@ -185,9 +206,21 @@ class CrmClosedLoopKpi(models.AbstractModel):
 
     def _compute_kpis(self, date_from, date_to, companies, team_ids, groupby):
         lead_domain = self._lead_domain(date_from, date_to, companies, team_ids)
-        cohort = self._read_cohort(lead_domain, groupby)
         target = self._response_target()
-        response = self._read_response(lead_domain, target)
+        plan = self._summary_plan(date_from, date_to)
+        # Without the record rules, the cells must keep to the allowed companies.
+        summed = companies if self.env.su else companies & self.env.companies
+        if plan is None or not summed:
+            cohort = self._read_cohort(lead_domain, groupby)
+            response = self._read_response(lead_domain, target)
+            pipeline = self._read_pipeline(companies, team_ids)
+        else:
+            cohort, bands = self._read_cohort_from_cells(summed, team_ids, plan)
+            if cohort["responded"] <= self._exact_response_limit():
+                response = self._read_response(lead_domain, target)
+            else:
+                response = self._response_from_bands(bands, target)
+            pipeline = self._read_pipeline_from_cells(summed, team_ids)
         result = {
             "period": {
                 "date_from": date_from and date_from.isoformat(),
@@ -199,9 +232,9 @@ class CrmClosedLoopKpi(models.AbstractModel):
             "scope": "all" if self._has_full_scorecard() else "own",
             "leads": self._leads_section(cohort),
             "conversion": kf.conversion_row(*cohort["total"]),
-            "lost_reasons": cohort["lost_reasons"],
+            "lost_reasons": self._lost_rows(cohort["lost_reasons"]),
             "response": response["total"],
-            "pipeline": self._read_pipeline(companies, team_ids),
+            "pipeline": pipeline,
             "salespeople": self._salespeople_section(cohort, response),
             "marketing": None,
         }
@@ -358,7 +391,7 @@ class CrmClosedLoopKpi(models.AbstractModel):
             total[2] += lost
             if lost:
                 lost_reasons[reason] += lost
-        return {"total": total, "by": by, "lost_reasons": self._lost_rows(lost_reasons)}
+        return {"total": total, "by": by, "lost_reasons": lost_reasons}
 
     def _lost_rows(self, lost_reasons):
         rows = [
@@ -423,6 +456,9 @@ class CrmClosedLoopKpi(models.AbstractModel):
             aggregates=["__count", "expected_revenue:sum", "weighted_revenue:sum"],
             order="stage_id",
         )
+        return self._pipeline_section(groups)
+
+    def _pipeline_section(self, groups):
         stages = [
             {
                 "id": stage.id or None,
@@ -443,6 +479,214 @@ class CrmClosedLoopKpi(models.AbstractModel):
                 sum(s["weighted_revenue"] or 0.0 for s in stages)
             ),
         }
+
+    # ------------------------------------------------------------
+    # Summary cells (crm.closed.loop.kpi.cell)
+    # ------------------------------------------------------------
+
+    def _summary_plan(self, date_from, date_to):
+        """How to read the period's leads from the summary cells, or ``None`` to
+        read the leads themselves.
+
+        Cells hold whole UTC months. A partial month at either end of the period
+        is read from the leads: added to the whole months, or, when most of that
+        month is inside the period, its cell is taken whole and the part outside
+        the period taken off. When those ends span as much time as the period
+        itself (a week, a month in another time zone), the leads are read
+        directly. Cells know no record rules: they serve only users who see
+        every lead of their companies. The context key ``FROM_LEADS_CONTEXT``
+        reads the leads in any case.
+        """
+        if self.env.context.get(FROM_LEADS_CONTEXT) or not (
+            self.env.su or self._has_full_scorecard()
+        ):
+            return None
+        self.env["crm.closed.loop.lead.report"].check_access("read")
+        start, end = self._utc_bounds(date_from, date_to)
+        edges = []
+        month_from = month_to = None
+        if start:
+            first = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            following = first + relativedelta(months=1)
+            if start == first:
+                month_from = first
+            elif following - start <= start - first:
+                month_from = following
+                edges.append((1, start, following))
+            else:
+                month_from = first
+                edges.append((-1, first, start))
+        if end:
+            last = end.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            following = last + relativedelta(months=1)
+            if end == last:
+                month_to = last
+            elif end - last <= following - end:
+                month_to = last
+                edges.append((1, last, end))
+            else:
+                month_to = following
+                edges.append((-1, end, following))
+        if start and end:
+            read_live = sum(
+                (to - since for _s, since, to in edges), datetime.timedelta()
+            )
+            if read_live >= end - start or month_from > month_to:
+                return None
+        return {
+            "month_from": month_from and month_from.date(),
+            "month_to": month_to and month_to.date(),
+            "edges": edges,
+        }
+
+    def _exact_response_limit(self):
+        """Up to this many first responses in a period, medians and shares within
+        target are computed from the leads; above it, from the cells' bands."""
+        # sudo: ir.config_parameter - a company-wide setting any reader needs
+        value = (
+            self.env["ir.config_parameter"].sudo().get_param(EXACT_RESPONSE_LIMIT_PARAM)
+        )
+        try:
+            return int(value) if value else DEFAULT_EXACT_RESPONSE_LIMIT
+        except ValueError:
+            return DEFAULT_EXACT_RESPONSE_LIMIT
+
+    def _read_cohort_from_cells(self, companies, team_ids, plan):
+        """The cohort as :meth:`_read_cohort` returns it, with the number of
+        first responses, and the salespeople's response bands per team."""
+        rows = self.env["crm.closed.loop.kpi.cell"]._sum_cohort(
+            companies.ids,
+            team_ids,
+            plan["month_from"],
+            plan["month_to"],
+            plan["edges"],
+        )
+        total = [0, 0, 0]
+        by = {name: defaultdict(lambda: [0, 0, 0, 0, 0]) for name in GROUPBY_COLUMNS}
+        lost_reasons = defaultdict(int)
+        bands = []
+        responded_total = 0
+        # One recordset per dimension, so that names are read in one query each.
+        ids = defaultdict(set)
+        for dimension, value_id, *_rest in rows:
+            if value_id:
+                ids[dimension].add(value_id)
+        records = {
+            dimension: {
+                record.id: record
+                for record in self.env[CELL_DIMENSION_MODELS[dimension]].browse(
+                    sorted(ids[dimension])
+                )
+            }
+            for dimension in CELL_DIMENSION_MODELS
+        }
+        for dimension, value_id, team_id, *measures in rows:
+            count, won, lost, contacts, contacted, responded, minutes = measures[:7]
+            record = (
+                records[dimension].get(value_id)
+                or self.env[CELL_DIMENSION_MODELS[dimension]].browse()
+            )
+            if dimension == "lost_reason":
+                if lost:
+                    lost_reasons[record] += lost
+                continue
+            bucket = by[dimension][record]
+            for index, value in enumerate((count, won, lost, contacts, contacted)):
+                bucket[index] += value
+            if dimension == "team":
+                total[0] += count
+                total[1] += won
+                total[2] += lost
+            elif dimension == "user" and responded:
+                responded_total += responded
+                bands.append((value_id, team_id, responded, minutes, measures[9:]))
+        cohort = {
+            "total": total,
+            "by": by,
+            "lost_reasons": lost_reasons,
+            "responded": responded_total,
+        }
+        return cohort, bands
+
+    def _response_from_bands(self, bands, target):
+        """First-response figures as :meth:`_read_response` returns them, from
+        the cells' response bands (medians and shares within a target that falls
+        inside a band are interpolated)."""
+        team_targets = self._team_response_targets()
+
+        def new_sums():
+            return {
+                "count": 0,
+                "within": 0.0,
+                "minutes": 0.0,
+                "bands": [0] * len(response_bands.FIELD_NAMES),
+            }
+
+        per_user = defaultdict(new_sums)
+        overall = new_sums()
+        weights = {}
+        for user_id, team_id, responded, minutes, counts in bands:
+            team_target = team_targets.get(team_id, target)
+            if team_target not in weights:
+                weights[team_target] = response_bands.within_weights(team_target)
+            within = sum(
+                count * weight
+                for count, weight in zip(counts, weights[team_target], strict=True)
+            )
+            for sums in (per_user[user_id], overall):
+                sums["count"] += responded
+                sums["within"] += within
+                sums["minutes"] += minutes
+                sums["bands"] = [
+                    total + count
+                    for total, count in zip(sums["bands"], counts, strict=True)
+                ]
+
+        def row(sums):
+            return kf.response_row(
+                sums["count"],
+                round(sums["within"]),
+                sums["minutes"] / sums["count"] if sums["count"] else None,
+                response_bands.median(sums["bands"]),
+                target,
+            )
+
+        return {
+            "total": row(overall),
+            "by_user": {user_id: row(sums) for user_id, sums in per_user.items()},
+        }
+
+    def _team_response_targets(self):
+        """First-response target in minutes of each team with a default policy."""
+        # sudo: crm.followup.policy - the scorecard applies every team's target,
+        # as the lead analysis view does, whoever reads it
+        policies = (
+            self.env["crm.followup.policy"]
+            .sudo()
+            .search_read(
+                [("stage_id", "=", False)], ["team_id", "first_response_hours"]
+            )
+        )
+        return {
+            policy["team_id"][0]: policy["first_response_hours"] * 60
+            for policy in policies
+        }
+
+    def _read_pipeline_from_cells(self, companies, team_ids):
+        rows = self.env["crm.closed.loop.kpi.cell"]._sum_pipeline(
+            companies.ids, team_ids
+        )
+        Stage = self.env["crm.stage"]
+        stages = Stage.browse([stage_id for stage_id, *_sums in rows if stage_id])
+        position = {stage.id: index for index, stage in enumerate(stages.sorted())}
+        groups = sorted(
+            (
+                (Stage.browse(stage_id), count, expected, weighted)
+                for stage_id, count, expected, weighted in rows
+            ),
+            key=lambda group: position.get(group[0].id, len(position)),
+        )
+        return self._pipeline_section(groups)
 
     def _marketing_domain(self, date_from, date_to, companies, team_ids):
         domain = Domain("company_id", "in", companies.ids)
@@ -496,7 +740,13 @@ class CrmClosedLoopKpi(models.AbstractModel):
     # ------------------------------------------------------------
 
     def _label(self, record):
-        return record.display_name if record else self.env._("Not set")
+        if not record:
+            return self.env._("Not set")
+        if record._name == "res.users":
+            # A salesperson's display name is their partner's name; reading it
+            # there skips computing display names for thousands of users.
+            return record.partner_id.name
+        return record.display_name
 
     def _leads_section(self, cohort):
         section = {"total": cohort["total"][0]}
