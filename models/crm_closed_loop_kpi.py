@@ -534,6 +534,11 @@ class CrmClosedLoopKpi(models.AbstractModel):
         parts = [self._acquisition_sums_sql(date_from, date_to, company_ids, team_ids)]
         plan = self.env["crm.customer.acquisition"]._marketing_plan()
         if plan:
+            # Made with the plan, so not in the view's _depends (see its
+            # _table_sql): flushed by name.
+            lines = self.env["account.analytic.line"]
+            if plan._column_name() in lines._fields:
+                lines.flush_model([plan._column_name()])
             condition = self._period_sql("line", date_from, date_to, company_ids)
             parts.append(
                 SQL(
@@ -582,7 +587,7 @@ class CrmClosedLoopKpi(models.AbstractModel):
         # Two parts, one per kind of acquisition: those whose cache holds go
         # through a hashed anti-join on the stale marks, the others compute
         # their revenue live by the view's rules.
-        stale = self.env["crm.customer.acquisition"]._revenue_is_stale_sql()
+        fresh = self.env["crm.customer.acquisition"]._revenue_is_fresh_sql()
         return SQL(
             """
             SELECT a.company_id, a.source_id, a.medium_id, a.campaign_id,
@@ -590,7 +595,7 @@ class CrmClosedLoopKpi(models.AbstractModel):
                    COUNT(*)::int AS customers,
                    SUM(a.attributed_revenue) AS revenue
               FROM crm_customer_acquisition a
-             WHERE %(condition)s AND NOT %(stale)s
+             WHERE %(condition)s AND %(fresh)s
              GROUP BY 1, 2, 3, 4
              UNION ALL
             SELECT a.company_id, a.source_id, a.medium_id, a.campaign_id,
@@ -598,10 +603,10 @@ class CrmClosedLoopKpi(models.AbstractModel):
                    COUNT(*)::int AS customers,
                    SUM(%(live)s) AS revenue
               FROM crm_customer_acquisition a
-             WHERE %(condition)s AND %(stale)s
+             WHERE %(condition)s AND NOT %(fresh)s
              GROUP BY 1, 2, 3, 4
             """,
-            stale=stale,
+            fresh=fresh,
             live=report._attributed_revenue_sql(),
             condition=condition,
         )

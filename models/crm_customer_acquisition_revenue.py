@@ -7,9 +7,15 @@ from odoo.tools.sql import column_exists
 
 _logger = logging.getLogger(__name__)
 
-# Commercial partners whose attributed revenue may have changed since it was
-# cached. Append-only: triggers insert, only the refresh job deletes, so
+# Partners (or whole companies) whose attributed revenue may have changed since
+# it was cached. Append-only: triggers insert, only the refresh job deletes, so
 # concurrent transactions never update the same row.
+#
+# A mark names the partner of the changed document as the trigger saw it, not
+# only its commercial partner: readers resolve a contact to its commercial
+# partner in their own snapshot. A mark never depends on what the writing
+# transaction could see of other tables (a customer acquired, a contact moved
+# by a concurrent transaction), which could otherwise lose a change for good.
 STALE_TABLE = "crm_closed_loop_stale_partner"
 
 # Stale marks handled per transaction by the refresh job.
@@ -19,18 +25,13 @@ REFRESH_BATCH = 2000
 _MOVE_COUNTS = "{t}.state = 'posted' AND {t}.move_type IN ('out_invoice', 'out_refund')"
 # A POS order counts once paid, unless its invoice counts instead.
 _POS_COUNTS = "{t}.state IN ('paid', 'done') AND {t}.account_move IS NULL"
-# Only partners with an acquisition have a cache to invalidate.
-_ACQUIRED = (
-    "EXISTS (SELECT 1 FROM crm_customer_acquisition acq"
-    " WHERE acq.partner_id = marked.partner_id)"
-)
 
 
-def _mark(select):
+def _mark(select, column="partner_id"):
     return (
-        f"INSERT INTO {STALE_TABLE} (partner_id)"
-        f" SELECT DISTINCT marked.partner_id FROM ({select}) marked"
-        f" WHERE marked.partner_id IS NOT NULL AND {_ACQUIRED};"
+        f"INSERT INTO {STALE_TABLE} ({column})"
+        f" SELECT DISTINCT marked.id FROM ({select}) marked"
+        f" WHERE marked.id IS NOT NULL;"
     )
 
 
@@ -40,10 +41,10 @@ def _changed(columns):
     return f"ROW({old}) IS DISTINCT FROM ROW({new})"
 
 
-def _both(old, new):
-    # Rows whose relevant columns changed, both their old and new partner.
+def _both(*columns):
+    # Rows whose relevant columns changed: each of the given partners.
     return (
-        f"SELECT unnest(ARRAY[{old}, {new}]) AS partner_id"
+        f"SELECT unnest(ARRAY[{', '.join(columns)}]) AS id"
         " FROM old_rows o JOIN new_rows n ON n.id = o.id"
     )
 
@@ -66,23 +67,28 @@ _POS_COLUMNS = (
     "account_move",
     "company_id",
 )
-_POS_PARTNER = (
-    "(SELECT p.commercial_partner_id FROM res_partner p WHERE p.id = {t}.partner_id)"
+# The order's contact, and its commercial partner as of now: should the contact
+# be deleted later, its mark alone would no longer lead anywhere.
+_POS_PARTNERS = (
+    "{t}.partner_id, (SELECT p.commercial_partner_id FROM res_partner p"
+    " WHERE p.id = {t}.partner_id)"
 )
 
-# Statement-level triggers: table -> (events, plpgsql statements per operation).
-# Transition tables allow one event per trigger, hence one trigger per event;
-# the statements of the events a trigger does not fire on are never planned.
+# Statement-level triggers: table -> {event: plpgsql statement}. Transition
+# tables allow one event per trigger, hence one trigger per event; the
+# statements of the events a trigger does not fire on are never planned.
 _TRIGGERS = {
     "account_move": {
         "INSERT": _mark(
-            "SELECT n.commercial_partner_id AS partner_id FROM new_rows n"
+            "SELECT n.commercial_partner_id AS id FROM new_rows n"
             f" WHERE {_MOVE_COUNTS.format(t='n')}"
         ),
         "DELETE": _mark(
-            "SELECT o.commercial_partner_id AS partner_id FROM old_rows o"
+            "SELECT o.commercial_partner_id AS id FROM old_rows o"
             f" WHERE {_MOVE_COUNTS.format(t='o')}"
         ),
+        # Posting updates a move many times: only a change of a column the
+        # revenue reads, on a move that counts before or after, marks.
         "UPDATE": _mark(
             _both("o.commercial_partner_id", "n.commercial_partner_id")
             + f" WHERE {_changed(_MOVE_COLUMNS)}"
@@ -91,15 +97,15 @@ _TRIGGERS = {
     },
     "pos_order": {
         "INSERT": _mark(
-            f"SELECT {_POS_PARTNER.format(t='n')} AS partner_id FROM new_rows n"
-            f" WHERE {_POS_COUNTS.format(t='n')}"
+            f"SELECT unnest(ARRAY[{_POS_PARTNERS.format(t='n')}]) AS id"
+            f" FROM new_rows n WHERE {_POS_COUNTS.format(t='n')}"
         ),
         "DELETE": _mark(
-            f"SELECT {_POS_PARTNER.format(t='o')} AS partner_id FROM old_rows o"
-            f" WHERE {_POS_COUNTS.format(t='o')}"
+            f"SELECT unnest(ARRAY[{_POS_PARTNERS.format(t='o')}]) AS id"
+            f" FROM old_rows o WHERE {_POS_COUNTS.format(t='o')}"
         ),
         "UPDATE": _mark(
-            _both(_POS_PARTNER.format(t="o"), _POS_PARTNER.format(t="n"))
+            _both(_POS_PARTNERS.format(t="o"), _POS_PARTNERS.format(t="n"))
             + f" WHERE {_changed(_POS_COLUMNS)}"
             f" AND (({_POS_COUNTS.format(t='o')}) OR ({_POS_COUNTS.format(t='n')}))"
         ),
@@ -107,22 +113,30 @@ _TRIGGERS = {
     # The POS orders of a contact count for its commercial partner.
     "res_partner": {
         "UPDATE": _mark(
-            _both("o.commercial_partner_id", "n.commercial_partner_id")
+            _both("o.commercial_partner_id", "n.commercial_partner_id", "n.id")
             + f" WHERE {_changed(['commercial_partner_id'])}"
+            # Set for the first time just after the partner's creation, before
+            # any document of it can exist.
+            " AND o.commercial_partner_id IS NOT NULL"
+        ),
+        "DELETE": _mark(
+            "SELECT unnest(ARRAY[o.commercial_partner_id, o.id]) AS id FROM old_rows o"
         ),
     },
+    # A new window changes every acquisition of the company, including those a
+    # concurrent transaction creates: the company is marked as a whole.
     "res_company": {
         "UPDATE": _mark(
-            "SELECT a.partner_id FROM old_rows o JOIN new_rows n ON n.id = o.id"
-            " JOIN crm_customer_acquisition a ON a.company_id = n.id"
-            f" WHERE {_changed(['crm_attribution_months'])}"
+            "SELECT n.id FROM old_rows o JOIN new_rows n ON n.id = o.id"
+            f" WHERE {_changed(['crm_attribution_months'])}",
+            column="company_id",
         ),
     },
     # The cache itself lives on these rows: only a change of what it depends on
     # marks, not the refresh job writing the cache.
     "crm_customer_acquisition": {
-        "INSERT": _mark("SELECT n.partner_id FROM new_rows n"),
-        "DELETE": _mark("SELECT o.partner_id FROM old_rows o"),
+        "INSERT": _mark("SELECT n.partner_id AS id FROM new_rows n"),
+        "DELETE": _mark("SELECT o.partner_id AS id FROM old_rows o"),
         "UPDATE": _mark(
             _both("o.partner_id", "n.partner_id")
             + f" WHERE {_changed(['partner_id', 'company_id', 'date'])}"
@@ -184,12 +198,9 @@ class CrmCustomerAcquisition(models.Model):
         cr.execute(
             SQL(
                 "CREATE TABLE IF NOT EXISTS %(table)s ("
-                " id bigserial PRIMARY KEY, partner_id integer NOT NULL);"
-                # Serves the engine's "is this partner stale" probe and the
-                # refresh job's look-up of a batch's partners.
-                " CREATE INDEX IF NOT EXISTS %(index)s ON %(table)s (partner_id)",
+                " id bigserial PRIMARY KEY, partner_id integer, company_id integer,"
+                " CHECK (num_nonnulls(partner_id, company_id) = 1))",
                 table=SQL.identifier(STALE_TABLE),
-                index=SQL.identifier(f"{STALE_TABLE}_partner_id_idx"),
             )
         )
         for table, events in _TRIGGERS.items():
@@ -265,13 +276,21 @@ class CrmCustomerAcquisition(models.Model):
             condition=condition,
         )
 
-    def _revenue_is_stale_sql(self):
-        """Condition on acquisition ``a``: its cache cannot be trusted (never
-        filled, or its customer changed since it was)."""
+    def _revenue_is_fresh_sql(self):
+        """Condition on acquisition ``a``: its cache holds (filled, and no mark
+        on its customer, on one of its contacts or on its company). Never NULL,
+        so ``NOT`` of it selects exactly the others."""
         return SQL(
-            "(a.attributed_revenue IS NULL OR EXISTS (SELECT 1 FROM %s stale"
-            " WHERE stale.partner_id = a.partner_id))",
-            SQL.identifier(STALE_TABLE),
+            """(a.attributed_revenue IS NOT NULL
+               AND NOT EXISTS (
+                   SELECT 1 FROM %(table)s stale
+                     LEFT JOIN res_partner p ON p.id = stale.partner_id
+                    WHERE COALESCE(p.commercial_partner_id, stale.partner_id)
+                          = a.partner_id)
+               AND NOT EXISTS (
+                   SELECT 1 FROM %(table)s stale
+                    WHERE stale.company_id = a.company_id))""",
+            table=SQL.identifier(STALE_TABLE),
         )
 
     # ------------------------------------------------------------
@@ -294,12 +313,12 @@ class CrmCustomerAcquisition(models.Model):
             marks = self._lock_stale_marks(batch_size)
             if not marks:
                 break
-            self._refresh_partners(sorted({partner for _id, partner in marks}))
+            self._refresh_marked(marks)
             self.env.cr.execute(
                 SQL(
                     "DELETE FROM %s WHERE id = ANY(%s)",
                     SQL.identifier(STALE_TABLE),
-                    [mark_id for mark_id, _partner in marks],
+                    [mark_id for mark_id, _partner, _company in marks],
                 )
             )
             done += len(marks)
@@ -315,26 +334,38 @@ class CrmCustomerAcquisition(models.Model):
         )
 
     def _lock_stale_marks(self, limit):
+        # A contact's mark stands for its commercial partner as of now.
         return self.env.execute_query(
             SQL(
-                "SELECT id, partner_id FROM %s ORDER BY id LIMIT %s"
-                " FOR UPDATE SKIP LOCKED",
+                "SELECT stale.id,"
+                " COALESCE(p.commercial_partner_id, stale.partner_id),"
+                " stale.company_id"
+                " FROM %s stale LEFT JOIN res_partner p ON p.id = stale.partner_id"
+                " ORDER BY stale.id LIMIT %s FOR UPDATE OF stale SKIP LOCKED",
                 SQL.identifier(STALE_TABLE),
                 limit,
             )
         )
 
+    def _refresh_marked(self, marks):
+        partner_ids = sorted({partner for _id, partner, _c in marks if partner})
+        company_ids = sorted({company for _id, _p, company in marks if company})
+        self._flush_revenue_sources()
+        self.env.cr.execute(
+            self._refresh_sql(
+                SQL(
+                    "(a.partner_id = ANY(%s) OR a.company_id = ANY(%s))",
+                    partner_ids,
+                    company_ids,
+                )
+            )
+        )
+        self.invalidate_model(["attributed_revenue"])
+
     def _stale_mark_count(self):
         return self.env.execute_query(
             SQL("SELECT COUNT(*) FROM %s", SQL.identifier(STALE_TABLE))
         )[0][0]
-
-    def _refresh_partners(self, partner_ids):
-        self._flush_revenue_sources()
-        self.env.cr.execute(
-            self._refresh_sql(SQL("a.partner_id = ANY(%s)", partner_ids))
-        )
-        self.invalidate_model(["attributed_revenue"])
 
     def _flush_revenue_sources(self):
         """Write pending ORM values of everything the revenue reads: the

@@ -72,13 +72,28 @@ class TestKpiAttributedRevenue(AcquisitionCommon):
         self.env.invalidate_all()
 
     def stale_partners(self):
+        """The customers marked stale (a contact's mark stands for its
+        commercial partner)."""
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL("SELECT DISTINCT partner_id FROM %s", SQL.identifier(STALE_TABLE))
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT COALESCE(p.commercial_partner_id, s.partner_id)"
+                " FROM %s s LEFT JOIN res_partner p ON p.id = s.partner_id"
+                " WHERE s.partner_id IS NOT NULL",
+                SQL.identifier(STALE_TABLE),
+            )
         )
-        return self.env["res.partner"].browse(
-            sorted(r[0] for r in self.env.cr.fetchall())
+        return self.env["res.partner"].browse(sorted(row[0] for row in rows))
+
+    def stale_companies(self):
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT company_id FROM %s WHERE company_id IS NOT NULL",
+                SQL.identifier(STALE_TABLE),
+            )
         )
+        return self.env["res.company"].browse(sorted(row[0] for row in rows))
 
     def cached(self, partner, company=None):
         self.env.flush_all()
@@ -296,8 +311,9 @@ class TestKpiAttributedRevenue(AcquisitionCommon):
         self.refresh()
         self.assertAlmostEqual(self.revenue(), 3000.0)
         self.company.crm_attribution_months = 1
-        self.assertEqual(self.stale_partners(), self.bride)
+        self.assertEqual(self.stale_companies(), self.company)
         self.assert_refresh_settles(1000.0)
+        self.assertFalse(self.stale_companies())
 
     def test_moving_an_acquisition_date_counts_before_the_refresh(self):
         self.win(self.bride, self.team_spa, campaign=self.bridal_fair)
@@ -311,6 +327,9 @@ class TestKpiAttributedRevenue(AcquisitionCommon):
         self.assert_refresh_settles(0.0)
 
     def test_refresh_in_small_batches_handles_every_mark(self):
+        self.refresh()
+        self.env["res.partner"].create({"name": "Walk-in guest"})
+        self.assertFalse(self.stale_partners(), "creating a partner marks nothing")
         self.win(self.bride, self.team_spa, campaign=self.bridal_fair)
         self.win(self.planner, self.team_venue, source=self.facebook)
         self.customer_invoice(self.bride, 1000.0)
@@ -347,11 +366,11 @@ class TestKpiAttributedRevenue(AcquisitionCommon):
             STALE_TABLE,
         )
         cr.execute(query)
-        self.assertEqual(cr.fetchone(), (11, 5, True))
+        self.assertEqual(cr.fetchone(), (12, 5, True))
         with contextlib.suppress(_RollbackSavepoint), cr.savepoint():
             drop_revenue_triggers(cr)
             cr.execute(query)
             self.assertEqual(cr.fetchone(), (0, 0, False))
             raise _RollbackSavepoint
         cr.execute(query)
-        self.assertEqual(cr.fetchone(), (11, 5, True))
+        self.assertEqual(cr.fetchone(), (12, 5, True))
