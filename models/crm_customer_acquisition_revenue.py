@@ -193,7 +193,7 @@ class CrmCustomerAcquisition(models.Model):
     # ------------------------------------------------------------
 
     def init(self):
-        super().init()
+        result = super().init()
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -209,6 +209,7 @@ class CrmCustomerAcquisition(models.Model):
         # model; there is nothing to fill then.
         if column_exists(cr, "res_company", "crm_attribution_months"):
             self._fill_attributed_revenue()
+        return result
 
     def _create_stale_trigger(self, table, events):
         cr = self.env.cr
