@@ -21,6 +21,7 @@
         "data/crm_assignment_data.xml",
         "data/crm_followup_data.xml",
         "data/crm_closed_loop_kpi_cron.xml",
+        "data/crm_customer_acquisition_cron.xml",
         "data/crm_closed_loop_marketing_report_data.xml",
         "views/crm_stage_views.xml",
         "views/crm_lead_probability_views.xml",

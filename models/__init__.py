@@ -15,6 +15,7 @@ from . import (
     crm_closed_loop_marketing_report,
     crm_contact_event,
     crm_customer_acquisition,
+    crm_customer_acquisition_revenue,
     crm_followup_alert,
     crm_followup_policy,
     crm_intake_form,

@@ -179,6 +179,39 @@ class CrmClosedLoopMarketingReport(models.Model):
             plan=plan.id,
         )
 
+    def _period_spend_sql(self, plan, condition):
+        """Spend per company, channel and campaign of the analytic lines matching
+        ``condition`` (on alias ``line``), by the rules of :meth:`_spend_query`.
+
+        Starts from the period's analytic lines and probes each one's journal
+        item by its key: OFFSET 0 keeps PostgreSQL from flattening the lookup
+        into the hash join over every posted journal item the view's plan
+        uses (as it does with a join or EXISTS).
+        """
+        return SQL(
+            """
+            SELECT line.company_id AS company_id,
+                   account.utm_source_id AS source_id,
+                   NULL::int AS medium_id,
+                   account.utm_campaign_id AS campaign_id,
+                   SUM((-line.amount)::numeric) AS spend
+              FROM account_analytic_line line
+              JOIN account_analytic_account account ON account.id = %(column)s
+              JOIN LATERAL (
+                    SELECT move_line.parent_state
+                      FROM account_move_line move_line
+                     WHERE move_line.id = line.move_line_id
+                    OFFSET 0
+                   ) move_line ON move_line.parent_state = 'posted'
+             WHERE account.root_plan_id = %(plan)s
+               AND %(condition)s
+             GROUP BY 1, 2, 3, 4
+            """,
+            column=SQL.identifier("line", plan._column_name()),
+            plan=plan.id,
+            condition=condition,
+        )
+
     def _acquisition_query(self):
         return SQL(
             """
@@ -221,12 +254,28 @@ class CrmClosedLoopMarketingReport(models.Model):
                    rev.amount::numeric AS revenue
               FROM crm_customer_acquisition a
               JOIN res_company rc ON rc.id = a.company_id
-              CROSS JOIN LATERAL (
-                    SELECT (a.date + make_interval(
-                               months => COALESCE(rc.crm_attribution_months, %(months)s)
-                           ))::date AS window_end
-                   ) w
-              JOIN LATERAL (
+              CROSS JOIN LATERAL (SELECT %(window_end)s AS window_end) w
+              JOIN LATERAL (%(documents)s) rev ON TRUE
+            """,
+            window_end=self._window_end_sql(),
+            documents=self._revenue_documents_sql(),
+        )
+
+    def _window_end_sql(self):
+        """First day after the attribution window of acquisition ``a`` of
+        company ``rc``."""
+        return SQL(
+            "(a.date + make_interval("
+            "months => COALESCE(rc.crm_attribution_months, %s)))::date",
+            DEFAULT_ATTRIBUTION_MONTHS,
+        )
+
+    def _revenue_documents_sql(self):
+        """Invoices and POS orders whose revenue counts for acquisition ``a``
+        whose window ends on ``w.window_end``: the one definition of attributed
+        revenue, shared by this view and the cache of the KPI engine."""
+        return SQL(
+            """
                     SELECT am.id::bigint * 4 + 2 AS id,
                            am.invoice_date AS document_date,
                            am.amount_untaxed_signed AS amount
@@ -250,9 +299,20 @@ class CrmClosedLoopMarketingReport(models.Model):
                        AND po.account_move IS NULL
                        AND po.date_order >= a.date
                        AND po.date_order < w.window_end
-                   ) rev ON TRUE
-            """,
-            months=DEFAULT_ATTRIBUTION_MONTHS,
+            """
+        )
+
+    def _attributed_revenue_sql(self):
+        """Scalar expression: the revenue the view attributes to acquisition
+        ``a`` (numeric, exact), 0 when none."""
+        return SQL(
+            """(SELECT COALESCE(SUM(rev.amount::numeric), 0)
+                  FROM res_company rc
+                 CROSS JOIN LATERAL (SELECT %(window_end)s AS window_end) w
+                 CROSS JOIN LATERAL (%(documents)s) rev
+                 WHERE rc.id = a.company_id)""",
+            window_end=self._window_end_sql(),
+            documents=self._revenue_documents_sql(),
         )
 
     def _view_query(self):

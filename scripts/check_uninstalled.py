@@ -27,6 +27,16 @@ def main():
             "SELECT model, name FROM ir_model_data WHERE module = 'crm_closed_loop'"
         )
         leftovers = cr.fetchall()
+        # Triggers, functions and tables the addon makes outside the ORM.
+        cr.execute(
+            "SELECT 'trigger', tgname FROM pg_trigger"
+            " WHERE tgname LIKE 'crm\\_closed\\_loop\\_%'"
+            " UNION ALL SELECT 'function', proname FROM pg_proc"
+            " WHERE proname LIKE 'crm\\_closed\\_loop\\_%'"
+            " UNION ALL SELECT 'table', relname FROM pg_class"
+            " WHERE relname = 'crm_closed_loop_stale_partner'"
+        )
+        leftovers += cr.fetchall()
     if state != "uninstalled" or leftovers:
         print(f"uninstall left state={state} and records {leftovers[:20]}")
         sys.exit(1)

@@ -20,6 +20,7 @@ from . import (
     test_intake_endpoint,
     test_intake_form,
     test_intake_payload,
+    test_kpi_attributed_revenue,
     test_kpi_conversion,
     test_kpi_formulas,
     test_kpi_jsonrpc,
