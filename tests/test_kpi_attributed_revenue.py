@@ -6,9 +6,9 @@ from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from ..hooks import uninstall_hook
 from ..models.crm_customer_acquisition_revenue import (
     STALE_TABLE,
-    drop_revenue_triggers,
 )
 from .acquisition_common import AcquisitionCommon
 
@@ -374,12 +374,14 @@ class TestKpiAttributedRevenue(AcquisitionCommon):
             "       to_regclass(%s) IS NOT NULL",
             STALE_TABLE,
         )
+        # The revenue cache's 12 triggers and 5 functions, and the KPI summary's
+        # 3 triggers and 1 function on crm_lead.
         cr.execute(query)
-        self.assertEqual(cr.fetchone(), (12, 5, True))
+        self.assertEqual(cr.fetchone(), (15, 6, True))
         with contextlib.suppress(_RollbackSavepoint), cr.savepoint():
-            drop_revenue_triggers(cr)
+            uninstall_hook(self.env)
             cr.execute(query)
             self.assertEqual(cr.fetchone(), (0, 0, False))
             raise _RollbackSavepoint
         cr.execute(query)
-        self.assertEqual(cr.fetchone(), (12, 5, True))
+        self.assertEqual(cr.fetchone(), (15, 6, True))
