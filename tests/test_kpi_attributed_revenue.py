@@ -300,6 +300,22 @@ class TestKpiAttributedRevenue(AcquisitionCommon):
         self.assertAlmostEqual(self.cached(self.bride), 300.0)
         self.assertAlmostEqual(self.cached(self.events), 0.0)
 
+    def test_acquired_customer_becoming_a_contact_moves_its_pos_revenue(self):
+        # The bride was acquired as a customer of her own; she then joins a
+        # company: her POS orders now count for the company, not for her.
+        self.win(self.bride, self.team_spa, campaign=self.bridal_fair)
+        self.win(self.planner, self.team_venue, source=self.facebook)
+        self.pos_order(self.bride, 300.0)
+        self.refresh()
+        self.assertAlmostEqual(self.cached(self.bride), 300.0)
+        self.bride.parent_id = self.events
+        self.assertAlmostEqual(self.figure("revenue", self.bridal_fair), 0.0)
+        self.assertAlmostEqual(self.figure("revenue", self.facebook, "source"), 300.0)
+        self.assert_engine_equals_view()
+        self.assert_refresh_settles(300.0)
+        self.assertAlmostEqual(self.cached(self.bride), 0.0)
+        self.assertAlmostEqual(self.cached(self.events), 300.0)
+
     def test_shorter_attribution_window_counts_before_the_refresh(self):
         self.win(self.bride, self.team_spa, campaign=self.bridal_fair)
         later = fields.Date.today() + datetime.timedelta(days=60)
