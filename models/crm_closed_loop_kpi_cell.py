@@ -156,7 +156,10 @@ class CrmClosedLoopKpiCell(models.Model):
 
     def _contributions(self, rows, sign):
         """What the lead rows of ``rows`` (SQL naming a table or a subquery) add
-        to the cells, times ``sign``: one row per dimension of each lead."""
+        to the cells, times ``sign``: one row per dimension of each lead.
+
+        A lead without a creation date (inserted in SQL) goes to cells without
+        a period: only a period without bounds counts it, as the leads do."""
         responded = SQL(
             "(r.first_response_minutes IS NOT NULL"
             " AND r.first_contact_date IS NOT NULL)"
@@ -201,8 +204,7 @@ class CrmClosedLoopKpiCell(models.Model):
               FROM %(rows)s r
              CROSS JOIN LATERAL (VALUES %(dimensions)s) d(dimension, value_id)
              CROSS JOIN (VALUES ('month'), ('year')) g(grain)
-             WHERE r.create_date IS NOT NULL
-               AND (d.dimension <> 'lost_reason' OR r.won_status = 'lost')
+             WHERE d.dimension <> 'lost_reason' OR r.won_status = 'lost'
             """,
             sign=sign,
             responded=responded,

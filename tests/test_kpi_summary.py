@@ -171,6 +171,82 @@ class TestKpiSummary(KpiCase):
         for period in PERIODS:
             self.assert_same_as_leads(period)
 
+    def test_deleted_records_the_leads_point_to(self):
+        # The database sets the leads' column to NULL (ondelete="set null"):
+        # statements the foreign keys run, not the ORM.
+        self.team_spa.unlink()
+        self.source_web.unlink()
+        self.campaign.unlink()
+        for period in PERIODS:
+            self.assert_same_as_leads(period)
+        self.assert_same_as_leads(PERIODS[0], groupby="team")
+        self.assert_same_as_leads(PERIODS[0], groupby="source")
+
+    def test_merge_copy_convert_restore_and_bulk_writes(self):
+        leads = self.leads
+        leads[:3]._merge_opportunity(user_id=self.salesman.id)
+        leads[4].copy({"name": "Second enquiry"})
+        converted = self.make_lead(datetime.datetime(2027, 2, 2), type="lead")
+        converted.convert_opportunity(self.env["res.partner"])
+        leads[4].action_unarchive()
+        leads[4].write({"lost_reason_id": False, "active": True})
+        leads.exists().write({"company_id": self.company.id, "priority": "2"})
+        leads[6].action_set_lost(lost_reason_id=self.lost_reason.id)
+        leads[6].toggle_active()
+        for period in PERIODS:
+            self.assert_same_as_leads(period)
+        self.assert_same_as_leads(PERIODS[0], groupby="user")
+
+    def test_lead_without_creation_date(self):
+        self.env.cr.execute(
+            "UPDATE crm_lead SET create_date = NULL WHERE id = %s",
+            [self.leads[3].id],
+        )
+        self.leads.invalidate_recordset()
+        for period in PERIODS:
+            self.assert_same_as_leads(period)
+
+    def test_more_periods_and_time_zones(self):
+        periods = (
+            ("2026-12-15", "2027-01-15"),
+            ("2027-02-28", "2027-02-28"),
+            ("2027-01-01", "2027-01-31"),
+            ("2026-12-01", "2027-02-28"),
+            ("2026-01-01", "2027-12-31"),
+            ("2027-01-02", "2027-03-30"),
+            ("2027-02-01", "2027-03-01"),
+            ("2027-01-31", None),
+            (None, "2027-01-31"),
+        )
+        for tz in ("Europe/Brussels", "Pacific/Kiritimati", "America/Santiago"):
+            self.manager.tz = tz
+            for period in periods:
+                with self.subTest(tz=tz, period=period):
+                    self.assert_same_as_leads(period)
+                    self.assert_same_as_leads(period, team_ids=[self.team.id])
+
+    def test_multi_company_user_with_one_company_selected(self):
+        other = self.env["res.company"].create({"name": "Karoo Lodge"})
+        self.manager.company_ids |= other
+        self.make_lead(
+            datetime.datetime(2027, 3, 3),
+            user=self.manager,
+            company_id=other.id,
+            team_id=False,
+        )
+        both = [self.company.id, other.id]
+        for allowed in (both, [self.company.id], [other.id]):
+            engine = self.Kpi.with_user(self.manager).with_context(
+                allowed_company_ids=allowed
+            )
+            for companies in (both, allowed):
+                with self.subTest(allowed=allowed, companies=companies):
+                    from_cells = engine.get_kpis(*PERIODS[0], companies)
+                    from_leads = engine.with_context(
+                        **{FROM_LEADS_CONTEXT: True}
+                    ).get_kpis(*PERIODS[0], companies)
+                    self.assertEqual(from_cells, from_leads)
+
     def test_unflushed_writes_are_counted(self):
         self.leads[2].stage_id = self.won_stage
         self.assertEqual(self.kpis(PERIODS[0])["conversion"]["won"], 3)
