@@ -131,8 +131,9 @@ class CrmClosedLoopKpiCell(models.Model):
     contacted = fields.Integer(readonly=True)
     responded = fields.Integer(readonly=True)
     response_minutes = fields.Float(readonly=True)
-    expected_revenue = fields.Float(readonly=True)
-    weighted_revenue = fields.Float(readonly=True)
+    # Numeric as the leads' money: sums of amounts in cents stay exact.
+    expected_revenue = fields.Float(readonly=True, digits=0)
+    weighted_revenue = fields.Float(readonly=True, digits=0)
     responses_band_00 = _band_field(0)
     responses_band_01 = _band_field(1)
     responses_band_02 = _band_field(2)

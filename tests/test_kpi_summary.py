@@ -267,6 +267,20 @@ class TestKpiSummary(KpiCase):
         )
         self.assert_same_as_leads(PERIODS[0], team_ids=[self.team.id])
 
+    def test_pipeline_of_amounts_in_cents(self):
+        # Money is summed exactly, as the leads' numeric columns are: 0.1 + 0.2
+        # in binary floating point is not 0.3.
+        for amount in (0.1, 0.2, 1234.57, 0.01):
+            self.make_lead(
+                datetime.datetime(2027, 3, 3),
+                expected_revenue=amount,
+                stage_id=self.leads[9].stage_id.id,
+            )
+        for period in PERIODS:
+            self.assert_same_as_leads(period)
+        self.run_compaction()
+        self.assert_same_as_leads(PERIODS[0])
+
     def test_compaction_keeps_the_figures(self):
         self.leads[5].write({"user_id": self.salesman2.id})
         self.leads[5].write({"user_id": self.manager.id})
