@@ -368,43 +368,38 @@ class CrmClosedLoopKpiCell(models.Model):
         concurrent transactions are not in its snapshot and stay for the next
         run; the figures read from the cells are the same before and after.
         """
-        keys = (
-            "company_id",
-            "grain",
-            "period_start",
-            "team_id",
-            "dimension",
-            "value_id",
-        )
-        # Keys are often NULL (no team, no value, the pipeline's period).
-        same_cell = SQL(" AND ").join(
-            SQL(
-                "cell.%s IS NOT DISTINCT FROM many.%s",
-                SQL.identifier(k),
-                SQL.identifier(k),
-            )
-            for k in keys
-        )
-        key_list = SQL(", ").join(SQL.identifier(k) for k in keys)
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH folded AS (
-                    DELETE FROM %(table)s cell
-                     USING (SELECT %(keys)s FROM %(table)s
-                             GROUP BY %(keys)s HAVING COUNT(*) > 1) many
-                     WHERE %(same_cell)s
-                    RETURNING cell.*
-                )
-                %(insert)s
-                """,
-                table=SQL.identifier(self._table),
-                keys=key_list,
-                same_cell=same_cell,
-                insert=self._insert_sums(SQL("SELECT * FROM folded")),
-            )
-        )
+        self.env.cr.execute(self._compact_sql())
         self.env["ir.cron"]._commit_progress(self.env.cr.rowcount, remaining=0)
+
+    def _compact_sql(self):
+        # GROUP BY puts NULL keys (no team, no value, the pipeline's period)
+        # together, and the rows are then found by id: a hashed join, where
+        # matching keys with IS NOT DISTINCT FROM compared every pair of rows.
+        keys = SQL(", ").join(
+            SQL.identifier(key)
+            for key in (
+                "company_id",
+                "grain",
+                "period_start",
+                "team_id",
+                "dimension",
+                "value_id",
+            )
+        )
+        return SQL(
+            """
+            WITH folded AS (
+                DELETE FROM %(table)s cell
+                 WHERE cell.id IN (SELECT unnest(array_agg(id)) FROM %(table)s
+                                    GROUP BY %(keys)s HAVING COUNT(*) > 1)
+                RETURNING cell.*
+            )
+            %(insert)s
+            """,
+            table=SQL.identifier(self._table),
+            keys=keys,
+            insert=self._insert_sums(SQL("SELECT * FROM folded")),
+        )
 
     # ------------------------------------------------------------
     # Reading
