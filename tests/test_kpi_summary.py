@@ -3,6 +3,7 @@ whatever the period, time zone, filter or write, and response bands."""
 
 import datetime
 
+from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -205,6 +206,35 @@ class TestKpiSummary(KpiCase):
         self.leads.invalidate_recordset()
         for period in PERIODS:
             self.assert_same_as_leads(period)
+
+    def test_namesakes_come_in_the_same_order(self):
+        # Two salespeople, two lost reasons and two teams of the same names,
+        # with as many leads each: the order is the same either way.
+        Users = self.env["res.users"].with_context(no_reset_password=True)
+        late, early = (
+            Users.create(
+                {
+                    "name": "Sipho Dlamini",
+                    "login": login,
+                    "group_ids": [
+                        Command.link(self.ref("sales_team.group_sale_salesman"))
+                    ],
+                }
+            )
+            for login in ("zz_sipho", "aa_sipho")
+        )
+        reasons = self.env["crm.lost.reason"].create(
+            [{"name": "No budget"}, {"name": "No budget"}]
+        )
+        teams = self.env["crm.team"].create([{"name": "Events"}, {"name": "Events"}])
+        for user, reason, team in zip((late, early), reasons, teams, strict=True):
+            lead = self.make_lead(
+                datetime.datetime(2027, 3, 3), user=user, team_id=team.id
+            )
+            lead.action_set_lost(lost_reason_id=reason.id)
+        self.assert_same_as_leads(PERIODS[0])
+        self.assert_same_as_leads(PERIODS[0], groupby="team")
+        self.assert_same_as_leads(PERIODS[0], groupby="user")
 
     def test_more_periods_and_time_zones(self):
         periods = (
