@@ -343,7 +343,10 @@ class CrmClosedLoopKpiCell(models.Model):
     def _rebuild(self):
         """Sum the cells again from the leads (install, upgrade)."""
         cr = self.env.cr
-        cr.execute(SQL("TRUNCATE %s", SQL.identifier(self._table)))
+        # Not TRUNCATE: it would also drop the rows of leads that other
+        # transactions committed after this one's snapshot, which the rebuild
+        # cannot see; DELETE leaves them.
+        cr.execute(SQL("DELETE FROM %s", SQL.identifier(self._table)))
         cr.execute(
             self._insert_sums(self._contributions(SQL.identifier("crm_lead"), 1))
         )
