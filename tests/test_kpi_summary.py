@@ -297,6 +297,18 @@ class TestKpiSummary(KpiCase):
         )
         self.assert_same_as_leads(PERIODS[0], team_ids=[self.team.id])
 
+    def test_stage_changes_reach_outcome_and_pipeline(self):
+        # Changing a stage rewrites its leads' probability, weighted revenue
+        # and outcome through recomputation, pending until something flushes.
+        stage = self.leads[9].stage_id
+        stage.probability = 35.0
+        self.assert_same_as_leads(PERIODS[0])
+        stage.is_won = True
+        self.assert_same_as_leads(PERIODS[0])
+        stage.is_won = False
+        self.leads[:2].write({"stage_id": self.won_stage.id})
+        self.assert_same_as_leads(PERIODS[0], groupby="user")
+
     def test_pipeline_of_amounts_in_cents(self):
         # Money is summed exactly, as the leads' numeric columns are: 0.1 + 0.2
         # in binary floating point is not 0.3.
