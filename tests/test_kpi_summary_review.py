@@ -44,3 +44,34 @@ class TestKpiSummaryRebuildConcurrency(TransactionCase):
         with self.registry.cursor() as cr:
             cells, leads = self._totals(cr)
         self.assertEqual(cells, leads)
+
+    def test_compaction_keeps_leads_another_worker_wrote_meanwhile(self):
+        # Two writes before the compaction's snapshot leave cells of several
+        # rows to fold; a worker's write committed after the snapshot appends
+        # rows the compaction must leave alone.
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            lead = env["crm.lead"].create({"name": "Spa day", "type": "opportunity"})
+            self.lead_ids += lead.ids
+        with self.registry.cursor() as cr:
+            api.Environment(cr, api.SUPERUSER_ID, {})["crm.lead"].browse(
+                self.lead_ids
+            ).write({"expected_revenue": 500.0})
+        with self.registry.cursor() as compact_cr:
+            compact_cr.execute("SELECT COUNT(*) FROM crm_closed_loop_kpi_cell")
+            with self.registry.cursor() as worker_cr:
+                worker = api.Environment(worker_cr, api.SUPERUSER_ID, {})
+                worker["crm.lead"].browse(self.lead_ids).write(
+                    {"expected_revenue": 800.0, "active": False}
+                )
+            compact = api.Environment(compact_cr, api.SUPERUSER_ID, {})
+            compact_cr.execute(compact["crm.closed.loop.kpi.cell"]._compact_sql())
+            self.assertTrue(compact_cr.rowcount)
+        with self.registry.cursor() as cr:
+            cells, leads = self._totals(cr)
+            self.assertEqual(cells, leads)
+            cr.execute(
+                "SELECT COALESCE(SUM(leads), 0), COALESCE(SUM(expected_revenue), 0)"
+                "  FROM crm_closed_loop_kpi_cell WHERE grain = 'now'"
+            )
+            self.assertEqual(cr.fetchone(), (0, 0))
