@@ -131,8 +131,9 @@ class CrmClosedLoopKpiCell(models.Model):
     contacted = fields.Integer(readonly=True)
     responded = fields.Integer(readonly=True)
     response_minutes = fields.Float(readonly=True)
-    expected_revenue = fields.Float(readonly=True)
-    weighted_revenue = fields.Float(readonly=True)
+    # Numeric as the leads' money: sums of amounts in cents stay exact.
+    expected_revenue = fields.Float(readonly=True, digits=0)
+    weighted_revenue = fields.Float(readonly=True, digits=0)
     responses_band_00 = _band_field(0)
     responses_band_01 = _band_field(1)
     responses_band_02 = _band_field(2)
@@ -156,7 +157,10 @@ class CrmClosedLoopKpiCell(models.Model):
 
     def _contributions(self, rows, sign):
         """What the lead rows of ``rows`` (SQL naming a table or a subquery) add
-        to the cells, times ``sign``: one row per dimension of each lead."""
+        to the cells, times ``sign``: one row per dimension of each lead.
+
+        A lead without a creation date (inserted in SQL) goes to cells without
+        a period: only a period without bounds counts it, as the leads do."""
         responded = SQL(
             "(r.first_response_minutes IS NOT NULL"
             " AND r.first_contact_date IS NOT NULL)"
@@ -201,8 +205,7 @@ class CrmClosedLoopKpiCell(models.Model):
               FROM %(rows)s r
              CROSS JOIN LATERAL (VALUES %(dimensions)s) d(dimension, value_id)
              CROSS JOIN (VALUES ('month'), ('year')) g(grain)
-             WHERE r.create_date IS NOT NULL
-               AND (d.dimension <> 'lost_reason' OR r.won_status = 'lost')
+             WHERE d.dimension <> 'lost_reason' OR r.won_status = 'lost'
             """,
             sign=sign,
             responded=responded,
@@ -340,7 +343,10 @@ class CrmClosedLoopKpiCell(models.Model):
     def _rebuild(self):
         """Sum the cells again from the leads (install, upgrade)."""
         cr = self.env.cr
-        cr.execute(SQL("TRUNCATE %s", SQL.identifier(self._table)))
+        # Not TRUNCATE: it would also drop the rows of leads that other
+        # transactions committed after this one's snapshot, which the rebuild
+        # cannot see; DELETE leaves them.
+        cr.execute(SQL("DELETE FROM %s", SQL.identifier(self._table)))
         cr.execute(
             self._insert_sums(self._contributions(SQL.identifier("crm_lead"), 1))
         )
@@ -365,43 +371,38 @@ class CrmClosedLoopKpiCell(models.Model):
         concurrent transactions are not in its snapshot and stay for the next
         run; the figures read from the cells are the same before and after.
         """
-        keys = (
-            "company_id",
-            "grain",
-            "period_start",
-            "team_id",
-            "dimension",
-            "value_id",
-        )
-        # Keys are often NULL (no team, no value, the pipeline's period).
-        same_cell = SQL(" AND ").join(
-            SQL(
-                "cell.%s IS NOT DISTINCT FROM many.%s",
-                SQL.identifier(k),
-                SQL.identifier(k),
-            )
-            for k in keys
-        )
-        key_list = SQL(", ").join(SQL.identifier(k) for k in keys)
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH folded AS (
-                    DELETE FROM %(table)s cell
-                     USING (SELECT %(keys)s FROM %(table)s
-                             GROUP BY %(keys)s HAVING COUNT(*) > 1) many
-                     WHERE %(same_cell)s
-                    RETURNING cell.*
-                )
-                %(insert)s
-                """,
-                table=SQL.identifier(self._table),
-                keys=key_list,
-                same_cell=same_cell,
-                insert=self._insert_sums(SQL("SELECT * FROM folded")),
-            )
-        )
+        self.env.cr.execute(self._compact_sql())
         self.env["ir.cron"]._commit_progress(self.env.cr.rowcount, remaining=0)
+
+    def _compact_sql(self):
+        # GROUP BY puts NULL keys (no team, no value, the pipeline's period)
+        # together, and the rows are then found by id: a hashed join, where
+        # matching keys with IS NOT DISTINCT FROM compared every pair of rows.
+        keys = SQL(", ").join(
+            SQL.identifier(key)
+            for key in (
+                "company_id",
+                "grain",
+                "period_start",
+                "team_id",
+                "dimension",
+                "value_id",
+            )
+        )
+        return SQL(
+            """
+            WITH folded AS (
+                DELETE FROM %(table)s cell
+                 WHERE cell.id IN (SELECT unnest(array_agg(id)) FROM %(table)s
+                                    GROUP BY %(keys)s HAVING COUNT(*) > 1)
+                RETURNING cell.*
+            )
+            %(insert)s
+            """,
+            table=SQL.identifier(self._table),
+            keys=keys,
+            insert=self._insert_sums(SQL("SELECT * FROM folded")),
+        )
 
     # ------------------------------------------------------------
     # Reading

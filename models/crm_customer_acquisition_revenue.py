@@ -280,7 +280,11 @@ class CrmCustomerAcquisition(models.Model):
     def _revenue_is_fresh_sql(self):
         """Condition on acquisition ``a``: its cache holds (filled, and no mark
         on its customer, on one of its contacts or on its company). Never NULL,
-        so ``NOT`` of it selects exactly the others."""
+        so ``NOT`` of it selects exactly the others.
+
+        A mark stands for the marked partner itself too: an acquired customer
+        who has since joined a company resolves to that company, yet its own
+        acquisition lost the POS orders it had."""
         return SQL(
             """(a.attributed_revenue IS NOT NULL
                AND NOT EXISTS (
@@ -288,6 +292,9 @@ class CrmCustomerAcquisition(models.Model):
                      LEFT JOIN res_partner p ON p.id = stale.partner_id
                     WHERE COALESCE(p.commercial_partner_id, stale.partner_id)
                           = a.partner_id)
+               AND NOT EXISTS (
+                   SELECT 1 FROM %(table)s stale
+                    WHERE stale.partner_id = a.partner_id)
                AND NOT EXISTS (
                    SELECT 1 FROM %(table)s stale
                     WHERE stale.company_id = a.company_id))""",
@@ -319,7 +326,7 @@ class CrmCustomerAcquisition(models.Model):
                 SQL(
                     "DELETE FROM %s WHERE id = ANY(%s)",
                     SQL.identifier(STALE_TABLE),
-                    [mark_id for mark_id, _partner, _company in marks],
+                    [mark_id for mark_id, *_partners, _company in marks],
                 )
             )
             done += len(marks)
@@ -335,11 +342,11 @@ class CrmCustomerAcquisition(models.Model):
         )
 
     def _lock_stale_marks(self, limit):
-        # A contact's mark stands for its commercial partner as of now.
+        # A contact's mark stands for its commercial partner as of now, and
+        # for itself (see _revenue_is_fresh_sql).
         return self.env.execute_query(
             SQL(
-                "SELECT stale.id,"
-                " COALESCE(p.commercial_partner_id, stale.partner_id),"
+                "SELECT stale.id, stale.partner_id, p.commercial_partner_id,"
                 " stale.company_id"
                 " FROM %s stale LEFT JOIN res_partner p ON p.id = stale.partner_id"
                 " ORDER BY stale.id LIMIT %s FOR UPDATE OF stale SKIP LOCKED",
@@ -349,8 +356,10 @@ class CrmCustomerAcquisition(models.Model):
         )
 
     def _refresh_marked(self, marks):
-        partner_ids = sorted({partner for _id, partner, _c in marks if partner})
-        company_ids = sorted({company for _id, _p, company in marks if company})
+        partner_ids = sorted(
+            {partner for _id, *partners, _c in marks for partner in partners if partner}
+        )
+        company_ids = sorted({company for *_mark, company in marks if company})
         self._flush_revenue_sources()
         self.env.cr.execute(
             self._refresh_sql(

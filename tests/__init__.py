@@ -27,6 +27,8 @@ from . import (
     test_kpi_mail_digest,
     test_kpi_marketing,
     test_kpi_scorecard_report,
+    test_kpi_summary,
+    test_kpi_summary_review,
     test_kpi_visibility,
     test_locking_retry,
     test_marketing_spend,

@@ -300,6 +300,60 @@ class TestKpiAttributedRevenue(AcquisitionCommon):
         self.assertAlmostEqual(self.cached(self.bride), 300.0)
         self.assertAlmostEqual(self.cached(self.events), 0.0)
 
+    def test_acquired_customer_becoming_a_contact_moves_its_pos_revenue(self):
+        # The bride was acquired as a customer of her own; she then joins a
+        # company: her POS orders now count for the company, not for her.
+        self.win(self.bride, self.team_spa, campaign=self.bridal_fair)
+        self.win(self.planner, self.team_venue, source=self.facebook)
+        self.pos_order(self.bride, 300.0)
+        self.refresh()
+        self.assertAlmostEqual(self.cached(self.bride), 300.0)
+        self.bride.parent_id = self.events
+        self.assertAlmostEqual(self.figure("revenue", self.bridal_fair), 0.0)
+        self.assertAlmostEqual(self.figure("revenue", self.facebook, "source"), 300.0)
+        self.assert_engine_equals_view()
+        self.assert_refresh_settles(300.0)
+        self.assertAlmostEqual(self.cached(self.bride), 0.0)
+        self.assertAlmostEqual(self.cached(self.events), 300.0)
+
+    def test_merging_customers_counts_before_the_refresh(self):
+        # The merge rewrites every reference to the partner in SQL and drops
+        # the duplicate acquisition.
+        self.win(self.bride, self.team_spa, campaign=self.bridal_fair)
+        self.win(self.groom, self.team_venue, source=self.facebook)
+        self.customer_invoice(self.bride, 1000.0)
+        self.customer_invoice(self.groom, 500.0)
+        self.pos_order(self.groom, 200.0)
+        self.refresh()
+        self.assertAlmostEqual(self.revenue(), 1700.0)
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (self.bride | self.groom).ids, self.bride, extra_checks=False
+        )
+        self.assertFalse(self.groom.exists())
+        self.assert_engine_equals_view()
+        self.assertAlmostEqual(self.figure("revenue", self.bridal_fair), 1700.0)
+        self.assert_refresh_settles(1700.0)
+
+    def test_credit_note_cancel_and_reset_count_before_the_refresh(self):
+        self.win(self.bride, self.team_spa, campaign=self.bridal_fair)
+        invoice = self.customer_invoice(self.bride, 1000.0)
+        self.refresh()
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id})
+        )
+        reversal.refund_moves()
+        credit_note = invoice.reversal_move_ids
+        credit_note.action_post()
+        self.assertEqual(self.stale_partners(), self.bride)
+        self.assert_engine_equals_view()
+        self.assert_refresh_settles(0.0)
+        credit_note.button_draft()
+        credit_note.button_cancel()
+        self.assert_engine_equals_view()
+        self.assert_refresh_settles(1000.0)
+
     def test_shorter_attribution_window_counts_before_the_refresh(self):
         self.win(self.bride, self.team_spa, campaign=self.bridal_fair)
         later = fields.Date.today() + datetime.timedelta(days=60)
