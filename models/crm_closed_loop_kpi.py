@@ -587,7 +587,7 @@ class CrmClosedLoopKpi(models.AbstractModel):
                 total[2] += lost
             elif dimension == "user" and responded:
                 responded_total += responded
-                bands.append((value_id, team_id, responded, minutes, measures[9:]))
+                bands.append((value_id, team_id, responded, minutes, measures[7:]))
         by_id["lost_reason"] = {key: [lost] for key, lost in lost_by_id.items() if lost}
         # Keyed by record as _read_group gives them: one recordset per dimension,
         # so that names are read in one query each.

@@ -50,9 +50,13 @@ COHORT_DIMENSIONS = {
 }
 PIPELINE_DIMENSION = "stage"
 
+# A cell is one row per distinct value of these columns (after compaction).
+CELL_KEYS = ("company_id", "grain", "period_start", "team_id", "dimension", "value_id")
 COUNT_MEASURES = ("leads", "won", "lost", "contacts", "contacted", "responded")
 MONEY_MEASURES = ("response_minutes", "expected_revenue", "weighted_revenue")
 MEASURES = COUNT_MEASURES + MONEY_MEASURES + response_bands.FIELD_NAMES
+# What the cohort's read returns: the pipeline's money is left out.
+COHORT_MEASURES = (*COUNT_MEASURES, "response_minutes", *response_bands.FIELD_NAMES)
 
 TRIGGER_FUNCTION = "crm_closed_loop_kpi_cells_follow_leads"
 TRIGGERS = {
@@ -378,17 +382,7 @@ class CrmClosedLoopKpiCell(models.Model):
         # GROUP BY puts NULL keys (no team, no value, the pipeline's period)
         # together, and the rows are then found by id: a hashed join, where
         # matching keys with IS NOT DISTINCT FROM compared every pair of rows.
-        keys = SQL(", ").join(
-            SQL.identifier(key)
-            for key in (
-                "company_id",
-                "grain",
-                "period_start",
-                "team_id",
-                "dimension",
-                "value_id",
-            )
-        )
+        keys = SQL(", ").join(SQL.identifier(key) for key in CELL_KEYS)
         return SQL(
             """
             WITH folded AS (
@@ -415,7 +409,8 @@ class CrmClosedLoopKpiCell(models.Model):
             excluded; ``None`` for no bound
         :param edges: ``(sign, start, end)`` ranges of creation datetimes whose
             leads are added (sign 1) or taken off (-1) from the leads themselves
-        :return: rows ``(dimension, value_id, team_id, *MEASURES)``; ``team_id``
+        :return: rows ``(dimension, value_id, team_id, *COHORT_MEASURES)``;
+            ``team_id``
             is set on salespeople's rows only
         """
         self.env["crm.lead"].flush_model(LEAD_COLUMNS)
@@ -425,12 +420,13 @@ class CrmClosedLoopKpiCell(models.Model):
         ]
         if team_ids:
             conditions.append(SQL("team_id IN %s", tuple(team_ids)))
+        columns = SQL(", ").join(
+            SQL.identifier(name) for name in (*CELL_KEYS, *COHORT_MEASURES)
+        )
         parts = [
             SQL(
-                "SELECT company_id, grain, period_start, team_id, dimension,"
-                " value_id, %s"
-                " FROM %s WHERE %s",
-                SQL(", ").join(SQL.identifier(name) for name in MEASURES),
+                "SELECT %s FROM %s WHERE %s",
+                columns,
                 SQL.identifier(self._table),
                 SQL(" AND ").join(conditions),
             )
@@ -447,27 +443,28 @@ class CrmClosedLoopKpiCell(models.Model):
             # The edge's leads once, as month cells would count them.
             parts.append(
                 SQL(
-                    "SELECT * FROM (%s) edge WHERE grain = 'month'",
+                    "SELECT %s FROM (%s) edge WHERE grain = 'month'",
+                    columns,
                     self._contributions(leads, sign),
                 )
             )
-        sums = SQL(", ").join(SQL("SUM(%s)", SQL.identifier(name)) for name in MEASURES)
-        changed = SQL(" OR ").join(
-            SQL("SUM(%s) <> 0", SQL.identifier(name)) for name in MEASURES
+        sums = SQL(", ").join(
+            SQL("SUM(%s)", SQL.identifier(name)) for name in COHORT_MEASURES
         )
         team = SQL("CASE WHEN dimension = 'user' THEN team_id END")
+        # Each lead counts one in every row it adds, with all its measures: a
+        # value whose leads add up to nothing has nothing else left either.
         return self.env.execute_query(
             SQL(
                 """
                 SELECT dimension, value_id, %(team)s, %(sums)s
                   FROM (%(parts)s) cells
                  GROUP BY dimension, value_id, %(team)s
-                HAVING %(changed)s
+                HAVING SUM(leads) <> 0
                 """,
                 team=team,
                 sums=sums,
                 parts=SQL(" UNION ALL ").join(parts),
-                changed=changed,
             )
         )
 
