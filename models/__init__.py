@@ -30,6 +30,7 @@ from . import (
     crm_stage,
     crm_team_assignment,
     crm_team_contact,
+    crm_team_member_assignment,
     crm_team_setup,
     digest_digest_closed_loop,
     ir_http,
