@@ -337,19 +337,6 @@ class TestKpiSummary(KpiCase):
         self.run_compaction()
         self.assertEqual(self.Cell.search_read([], order="id"), cells)
 
-    def test_compaction_pairs_rows_by_hashing_not_by_comparing_each_pair(self):
-        # Comparing every row with every cell to fold (IS NOT DISTINCT FROM
-        # cannot be hashed) took 62 s for 10,000 cells to fold among the
-        # benchmark's 138,000 rows, and grows with the square of the table.
-        self.leads[5].write({"user_id": self.salesman2.id})
-        self.env.flush_all()
-        self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", self.Cell._compact_sql()))
-        nodes = [self.env.cr.fetchone()[0][0]["Plan"]]
-        while nodes:
-            node = nodes.pop()
-            self.assertNotIn("Join Filter", node, node.get("Join Filter"))
-            nodes.extend(node.get("Plans", ()))
-
     def test_dropped_triggers_are_reinstalled_and_cells_rebuilt(self):
         self.Cell._drop_triggers()
         self.env.cr.execute(
