@@ -409,7 +409,9 @@ class CrmClosedLoopKpi(models.AbstractModel):
         total = sum(row["count"] for row in rows)
         for row in rows:
             row["share"] = kf.finite_or_none(kf.ratio(row["count"], total))
-        return sorted(rows, key=lambda row: (-row["count"], row["name"]))
+        return sorted(
+            rows, key=lambda row: (-row["count"], row["name"], row["id"] or 0)
+        )
 
     def _read_response(self, domain, target):
         """First-response time per salesperson and overall, in one query."""
@@ -857,7 +859,10 @@ class CrmClosedLoopKpi(models.AbstractModel):
             row = {"id": record.id or None, "name": self._label(record)}
             row.update(kf.marketing_row(spend, customers, revenue))
             rows.append(row)
-        return sorted(rows, key=lambda row: (-(row["spend"] or 0.0), row["name"]))
+        return sorted(
+            rows,
+            key=lambda row: (-(row["spend"] or 0.0), row["name"], row["id"] or 0),
+        )
 
     # ------------------------------------------------------------
     # Sections
@@ -899,7 +904,7 @@ class CrmClosedLoopKpi(models.AbstractModel):
                 for record, values in cohort["by"][name].items()
             ]
             section[f"by_{name}"] = sorted(
-                rows, key=lambda row: (-row["count"], row["name"])
+                rows, key=lambda row: (-row["count"], row["name"], row["id"] or 0)
             )
         return section
 
@@ -929,7 +934,9 @@ class CrmClosedLoopKpi(models.AbstractModel):
                     "within_target_rate": timing["within_target_rate"],
                 }
             )
-        return sorted(rows, key=lambda row: (-row["leads"], row["name"]))
+        return sorted(
+            rows, key=lambda row: (-row["leads"], row["name"], row["user_id"] or 0)
+        )
 
     def _grouped_rows(self, cohort, money, groupby):
         buckets = cohort["by"][groupby]
@@ -943,7 +950,9 @@ class CrmClosedLoopKpi(models.AbstractModel):
             if with_money:
                 row.update(kf.marketing_row(*money.get(record, (0.0, 0, 0.0))))
             rows.append(row)
-        return sorted(rows, key=lambda row: (-row["leads"], row["name"]))
+        return sorted(
+            rows, key=lambda row: (-row["leads"], row["name"], row["id"] or 0)
+        )
 
     # ------------------------------------------------------------
     # Weekly e-mail
