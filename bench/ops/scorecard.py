@@ -169,6 +169,10 @@ def run(ctx):
     results = {}
     with ctx.registry.cursor() as cr:
         env = ctx.env(cr, context={"tz": "UTC"})
+        # As the hourly compaction leaves the summary: other operations of the
+        # benchmark (capture) append rows to it.
+        seconds, _none = timed(env["crm.closed.loop.kpi.cell"]._cron_compact)
+        say(f"summary cells compacted first: {seconds:.2f} s")
         company = env.ref("base.main_company")
         for _run in range(repeat):
             for name, func in (
