@@ -22,6 +22,7 @@ from . import (
     crm_intake_submission,
     crm_lead_access,
     crm_lead_acquisition,
+    crm_lead_activity,
     crm_lead_assignment,
     crm_lead_contact,
     crm_lead_intake,
