@@ -5,6 +5,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
+from ..tools import statement_triggers
 from .lib import response_bands
 
 _logger = logging.getLogger(__name__)
@@ -60,12 +61,9 @@ COHORT_MEASURES = (*COUNT_MEASURES, "response_minutes", *response_bands.FIELD_NA
 
 TRIGGER_FUNCTION = "crm_closed_loop_kpi_cells_follow_leads"
 TRIGGERS = {
-    "INSERT": ("crm_closed_loop_kpi_cells_on_insert", "NEW TABLE AS new_rows"),
-    "UPDATE": (
-        "crm_closed_loop_kpi_cells_on_update",
-        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    ),
-    "DELETE": ("crm_closed_loop_kpi_cells_on_delete", "OLD TABLE AS old_rows"),
+    "INSERT": "crm_closed_loop_kpi_cells_on_insert",
+    "UPDATE": "crm_closed_loop_kpi_cells_on_update",
+    "DELETE": "crm_closed_loop_kpi_cells_on_delete",
 }
 
 
@@ -277,46 +275,20 @@ class CrmClosedLoopKpiCell(models.Model):
         cr = self.env.cr
         added = self._contributions(SQL.identifier("new_rows"), 1)
         removed = self._contributions(SQL.identifier("old_rows"), -1)
-        function = SQL(
-            """
-            CREATE OR REPLACE FUNCTION %(function)s() RETURNS trigger
-            LANGUAGE plpgsql AS $body$
-            BEGIN
-                IF TG_OP = 'INSERT' THEN
-                    %(on_insert)s;
-                ELSIF TG_OP = 'UPDATE' THEN
-                    %(on_update)s;
-                ELSE
-                    %(on_delete)s;
-                END IF;
-                RETURN NULL;
-            END
-            $body$
-            """,
-            function=SQL.identifier(TRIGGER_FUNCTION),
-            on_insert=self._insert_sums(added),
-            on_update=self._insert_sums(SQL("%s UNION ALL %s", added, removed)),
-            on_delete=self._insert_sums(removed),
-        )
+        statements = {
+            "INSERT": self._insert_sums(added),
+            "UPDATE": self._insert_sums(SQL("%s UNION ALL %s", added, removed)),
+            "DELETE": self._insert_sums(removed),
+        }
+        function = statement_triggers.function_sql(TRIGGER_FUNCTION, statements)
         # While the triggers stay as they are, the cells stay right: an upgrade
         # rebuilds them only when their definition changed.
         version = hashlib.sha256(cr.mogrify(function.code, function.params)).hexdigest()
         if self._installed_version() == version:
             return
-        cr.execute(function)
-        for event, (name, tables) in TRIGGERS.items():
-            cr.execute(
-                SQL(
-                    "DROP TRIGGER IF EXISTS %(name)s ON crm_lead;"
-                    " CREATE TRIGGER %(name)s AFTER %(event)s ON crm_lead"
-                    " REFERENCING %(tables)s"
-                    " FOR EACH STATEMENT EXECUTE FUNCTION %(function)s()",
-                    name=SQL.identifier(name),
-                    event=SQL(event),
-                    tables=SQL(tables),
-                    function=SQL.identifier(TRIGGER_FUNCTION),
-                )
-            )
+        statement_triggers.install(
+            cr, "crm_lead", TRIGGER_FUNCTION, statements, TRIGGERS
+        )
         cr.execute(
             SQL(
                 "COMMENT ON FUNCTION %s() IS %s",
@@ -358,14 +330,7 @@ class CrmClosedLoopKpiCell(models.Model):
 
     def _drop_triggers(self):
         """Remove the triggers and their function (uninstall)."""
-        cr = self.env.cr
-        for name, _tables in TRIGGERS.values():
-            cr.execute(
-                SQL("DROP TRIGGER IF EXISTS %s ON crm_lead", SQL.identifier(name))
-            )
-        cr.execute(
-            SQL("DROP FUNCTION IF EXISTS %s()", SQL.identifier(TRIGGER_FUNCTION))
-        )
+        statement_triggers.drop(self.env.cr, "crm_lead", TRIGGER_FUNCTION, TRIGGERS)
 
     def _cron_compact(self):
         """Fold the rows appended to each cell into one row; idempotent.

@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
+from ..tools import statement_triggers
+
 _logger = logging.getLogger(__name__)
 
 # Partners (or whole companies) whose attributed revenue may have changed since
@@ -31,7 +33,7 @@ def _mark(select, column="partner_id"):
     return (
         f"INSERT INTO {STALE_TABLE} ({column})"
         f" SELECT DISTINCT marked.id FROM ({select}) marked"
-        f" WHERE marked.id IS NOT NULL;"
+        f" WHERE marked.id IS NOT NULL"
     )
 
 
@@ -74,9 +76,8 @@ _POS_PARTNERS = (
     " WHERE p.id = {t}.partner_id)"
 )
 
-# Statement-level triggers: table -> {event: plpgsql statement}. Transition
-# tables allow one event per trigger, hence one trigger per event; the
-# statements of the events a trigger does not fire on are never planned.
+# Statement-level triggers (tools/statement_triggers.py): table -> {event:
+# plpgsql statement}.
 _TRIGGERS = {
     "account_move": {
         "INSERT": _mark(
@@ -144,35 +145,22 @@ _TRIGGERS = {
     },
 }
 
-_REFERENCING = {
-    "INSERT": "NEW TABLE AS new_rows",
-    "DELETE": "OLD TABLE AS old_rows",
-    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-}
-
 
 def _function_name(table):
     return f"crm_closed_loop_{table}_mark_stale"
 
 
-def _trigger_name(table, event):
-    return f"crm_closed_loop_{table}_{event.lower()}_mark_stale"
+def _trigger_names(table):
+    return {
+        event: f"crm_closed_loop_{table}_{event.lower()}_mark_stale"
+        for event in _TRIGGERS[table]
+    }
 
 
 def drop_revenue_triggers(cr):
     """Remove the triggers, their functions and the stale marks (uninstall)."""
-    for table, events in _TRIGGERS.items():
-        for event in events:
-            cr.execute(
-                SQL(
-                    "DROP TRIGGER IF EXISTS %s ON %s",
-                    SQL.identifier(_trigger_name(table, event)),
-                    SQL.identifier(table),
-                )
-            )
-        cr.execute(
-            SQL("DROP FUNCTION IF EXISTS %s()", SQL.identifier(_function_name(table)))
-        )
+    for table in _TRIGGERS:
+        statement_triggers.drop(cr, table, _function_name(table), _trigger_names(table))
     cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(STALE_TABLE)))
 
 
@@ -203,45 +191,20 @@ class CrmCustomerAcquisition(models.Model):
                 table=SQL.identifier(STALE_TABLE),
             )
         )
+        # The statements are built from the module's constants above, no input.
         for table, events in _TRIGGERS.items():
-            self._create_stale_trigger(table, events)
+            statement_triggers.install(
+                cr,
+                table,
+                _function_name(table),
+                {event: SQL(statement) for event, statement in events.items()},
+                _trigger_names(table),
+            )
         # On first install the company's window column may come after this
         # model; there is nothing to fill then.
         if column_exists(cr, "res_company", "crm_attribution_months"):
             self._fill_attributed_revenue()
         return result
-
-    def _create_stale_trigger(self, table, events):
-        cr = self.env.cr
-        branches = " ".join(
-            f"{'IF' if index == 0 else 'ELSIF'} TG_OP = '{event}' THEN {statement}"
-            for index, (event, statement) in enumerate(events.items())
-        )
-        # The body is built from the module's constants above, no input.
-        cr.execute(
-            SQL(
-                "CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql"
-                " AS $body$ BEGIN %s END IF; RETURN NULL; END $body$",
-                SQL.identifier(_function_name(table)),
-                SQL(branches),
-            )
-        )
-        for event in events:
-            trigger = SQL.identifier(_trigger_name(table, event))
-            cr.execute(
-                SQL(
-                    "DROP TRIGGER IF EXISTS %s ON %s;"
-                    " CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s"
-                    " FOR EACH STATEMENT EXECUTE FUNCTION %s()",
-                    trigger,
-                    SQL.identifier(table),
-                    trigger,
-                    SQL(event),
-                    SQL.identifier(table),
-                    SQL(_REFERENCING[event]),
-                    SQL.identifier(_function_name(table)),
-                )
-            )
 
     def _fill_attributed_revenue(self):
         """Compute the cache of every acquisition in one statement (install and
@@ -352,7 +315,7 @@ class CrmCustomerAcquisition(models.Model):
                 " ORDER BY stale.id LIMIT %s FOR UPDATE OF stale SKIP LOCKED",
                 SQL.identifier(STALE_TABLE),
                 limit,
-            )
+            ),
         )
 
     def _refresh_marked(self, marks):

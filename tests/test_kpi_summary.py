@@ -341,14 +341,14 @@ class TestKpiSummary(KpiCase):
         self.Cell._drop_triggers()
         self.env.cr.execute(
             "SELECT COUNT(*) FROM pg_trigger WHERE tgname IN %s",
-            [tuple(name for name, _tables in TRIGGERS.values())],
+            [tuple(TRIGGERS.values())],
         )
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         self.make_lead(datetime.datetime(2027, 4, 4))
         self.Cell.init()
         self.env.cr.execute(
             "SELECT COUNT(*) FROM pg_trigger WHERE tgname IN %s",
-            [tuple(name for name, _tables in TRIGGERS.values())],
+            [tuple(TRIGGERS.values())],
         )
         self.assertEqual(self.env.cr.fetchone()[0], len(TRIGGERS))
         self.assertEqual(self.kpis(PERIODS[0])["leads"]["total"], 10)
