@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
-from ..tools import statement_triggers
+from ..tools import locking, statement_triggers
 
 _logger = logging.getLogger(__name__)
 
@@ -307,7 +307,8 @@ class CrmCustomerAcquisition(models.Model):
     def _lock_stale_marks(self, limit):
         # A contact's mark stands for its commercial partner as of now, and
         # for itself (see _revenue_is_fresh_sql).
-        return self.env.execute_query(
+        return locking.lock_skipping_held(
+            self.env,
             SQL(
                 "SELECT stale.id, stale.partner_id, p.commercial_partner_id,"
                 " stale.company_id"
