@@ -690,6 +690,9 @@ class CrmClosedLoopKpi(models.AbstractModel):
         return self._pipeline_section(groups)
 
     def _marketing_domain(self, date_from, date_to, companies, team_ids):
+        """The marketing figures' filter as a domain on the marketing view: the
+        contract that :meth:`_marketing_sums` computes in SQL, and that the
+        tests check it against."""
         domain = Domain("company_id", "in", companies.ids)
         if date_from:
             domain &= Domain("date", ">=", date_from)
