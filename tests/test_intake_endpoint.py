@@ -33,6 +33,8 @@ class TestIntakeEndpoint(IntakeCase):
         self.assertEqual(submission.state, "done")
         self.assertEqual(submission.lead_id, lead)
         self.assertEqual(submission.name, answer["reference"])
+        self.assertEqual(answer["reference"], f"ENQ/{submission.id:06d}")
+        self.assertIn(answer["reference"], lead.description, "the lead names it")
         self.assertIn('"guests": 120', submission.raw_body, "stored as received")
 
     def test_spa_form_routes_to_spa_from_a_form_encoded_post(self):
