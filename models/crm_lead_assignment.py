@@ -44,16 +44,52 @@ class CrmLead(models.Model):
                 else {**vals, "user_id": False}
                 for vals in vals_list
             ]
-        leads = super().create(vals_list)
-        if not self.env.context.get("closed_loop_no_assign"):
+        if self.env.context.get("closed_loop_no_assign"):
+            return super().create(vals_list)
+        # A lead created alone and assigned by the rules gets one chatter entry
+        # and one notification, not two: its assignment note is its creation
+        # message. Odoo's own is held back and posted below if no rule took it.
+        hold_creation_message = (
+            len(vals_list) == 1
+            and not vals_list[0].get("user_id")
+            and not self.env.context.get("mail_create_nolog")
+            and not self.env.context.get("tracking_disable")
+            and self._closed_loop_vals_in_scope(vals_list[0])
+        )
+        if not hold_creation_message:
+            leads = super().create(vals_list)
             leads.filtered(lambda lead: not lead.user_id)._closed_loop_assign()
-        return leads
+            return leads
+        creator = self.with_context(mail_create_nolog=True)
+        # Returned in the caller's environment: the held-back context must not
+        # reach what is created later with these records.
+        lead = super(CrmLead, creator).create(vals_list).with_env(self.env)
+        if lead.user_id or not lead._closed_loop_assign(as_creation_message=True):
+            lead._closed_loop_post_creation_message()
+        return lead
+
+    def _closed_loop_post_creation_message(self):
+        """The creation message Odoo posts from ``create``, for a lead whose own
+        was held back."""
+        for lead in self:
+            subtype = lead._creation_subtype()
+            body = Markup('<div summary="o_mail_notification"><p>%s</p></div>') % (
+                lead._creation_message()
+            )
+            if not subtype:
+                lead._message_log(body=body)
+                continue
+            # sudo: crm.lead - posted for its creator, as Odoo's create does,
+            # whoever may not post on the lead afterwards (a web visitor)
+            lead.sudo().message_post(
+                body=body, subtype_id=subtype.id, author_id=self.env.user.partner_id.id
+            )
 
     # ------------------------------------------------------------
     # ASSIGNMENT
     # ------------------------------------------------------------
 
-    def _closed_loop_assign(self):
+    def _closed_loop_assign(self, as_creation_message=False):
         """Assign the leads in ``self`` by the assignment rules.
 
         Public hook, called at creation for every channel and by the sweeper.
@@ -63,6 +99,8 @@ class CrmLead(models.Model):
         ``crm.assignment.log`` and in the chatter, and the assignee gets a
         "first contact" activity and a notification.
 
+        :param bool as_creation_message: the lead's creation message was held
+            back: a lead assigned alone gets its note as creation message
         :return: the ``crm.assignment.log`` records created
         """
         # sudo: crm.lead - assignment acts for the company, whoever created the
@@ -95,7 +133,7 @@ class CrmLead(models.Model):
                 for lead, user, team, rule, method, reason, company in assignments
             ]
         )
-        self._closed_loop_apply(assignments)
+        self._closed_loop_apply(assignments, as_creation_message=as_creation_message)
         return logs
 
     def _closed_loop_company(self):
@@ -139,8 +177,10 @@ class CrmLead(models.Model):
         own team. Returns (lead, user, team, rule, method, reason, company)
         tuples.
         """
-        rules = self.env["crm.assignment.rule"].search(
-            [("company_id", "=", company.id)]
+        # What the loop below reads of each rule, in the search's own query.
+        rules = self.env["crm.assignment.rule"].search_fetch(
+            [("company_id", "=", company.id)],
+            ["name", "lead_domain", "team_id", "method", "assign_outside_hours"],
         )
         pending = self
         first_team = {}
@@ -194,7 +234,7 @@ class CrmLead(models.Model):
                 )
         return assignments
 
-    def _closed_loop_apply(self, assignments):
+    def _closed_loop_apply(self, assignments, as_creation_message=False):
         """Write the owners, then the chatter notes, activities and notices."""
         groups = defaultdict(list)
         for lead, user, team, rule, *_rest in assignments:
@@ -252,25 +292,38 @@ class CrmLead(models.Model):
         for user, lead_ids in by_user.items():
             user_leads = quiet.browse(lead_ids)
             if len(user_leads) == 1:
-                user_leads._closed_loop_note_and_notify(user, bodies[user_leads.id])
+                user_leads._closed_loop_note_and_notify(
+                    user, bodies[user_leads.id], as_creation_message
+                )
             else:
                 user_leads._closed_loop_notify(user)
 
-    def _closed_loop_note_and_notify(self, user, body):
-        """Post the assignment note of the lead in ``self``, notifying ``user``."""
+    def _closed_loop_note_and_notify(self, user, body, as_creation_message=False):
+        """Post the assignment note of the lead in ``self``, notifying ``user``;
+        with ``as_creation_message``, it is also the lead's creation message."""
         self.ensure_one()
         notice = self.env._(
             "New lead assigned to you, with a first contact activity: %(lead)s",
             lead=self.name,
         )
+        body = Markup("<p>%s</p>%s") % (notice, body)
+        subtype = as_creation_message and self._creation_subtype()
+        if subtype:
+            # Followers of the creation subtype (a team's followers) hear of the
+            # new lead as they would from Odoo's creation message; the rule and
+            # its reason stay internal all the same.
+            body = Markup("<p>%s</p>%s") % (self._creation_message(), body)
+        else:
+            subtype = self.env.ref("mail.mt_note")
         # sudo: crm.lead - the note is posted for the company, whoever created the
         # lead (a web visitor, a portal author)
         self.sudo().message_post(
-            body=Markup("<p>%s</p>%s") % (notice, body),
+            body=body,
             subject=self.env._("New lead(s) assigned to you"),
             message_type="notification",
-            subtype_xmlid="mail.mt_note",
+            subtype_id=subtype.id,
             partner_ids=user.partner_id.ids,
+            is_internal=True,
         )
 
     def _closed_loop_notify(self, user):
