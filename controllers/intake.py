@@ -97,7 +97,7 @@ class CrmIntakeController(http.Controller):
         # used, to file their enquiry.
         # sudo: crm.intake.form - look up the form named by its exact key
         Form = request.env["crm.intake.form"].sudo()
-        return Form.search([("key", "=", key)], limit=1), problem
+        return Form._find_by_key(key), problem
 
     def _preflight(self, origin):
         """Let browsers send JSON from a site that some active form allows."""

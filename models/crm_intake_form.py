@@ -112,6 +112,17 @@ class CrmIntakeForm(models.Model):
         for form in self:
             form.submission_count = counts.get(form, 0)
 
+    @api.model
+    def _find_by_key(self, key):
+        """The active form whose key is exactly ``key``, its settings read in
+        the same query: the intake endpoint asks once per enquiry."""
+        settings = [
+            fname
+            for fname, field in self._fields.items()
+            if field.store and field.column_type and fname != "id"
+        ]
+        return self.search_fetch([("key", "=", key)], settings, limit=1)
+
     def _accepted_answers(self):
         self.ensure_one()
         return intake_payload.parse_accepted_answers(self.accepted_fields)

@@ -8,6 +8,10 @@ this (second) process: a few client threads, each sending its share of the
 requests one after the other; requests per second and p50/p95/p99 latency.
 In process, each lead has its own cursor, committed at the end, like one web
 request: the cost per lead without the HTTP layer.
+
+Both ways, the two sides take turns (lead by lead in process, in slices of a
+run over HTTP): this machine's speed drifts by tens of percent within a
+minute, and turns expose both sides to the same drift.
 """
 
 import json
@@ -30,6 +34,8 @@ PACKAGES = ("Silver", "Gold", "Platinum")
 # Set on the bench database's own admin, for the JSON-RPC side only.
 BENCH_PASSWORD = "bench-capture-admin"
 SERVER_START_TIMEOUT = 300
+# Turns per run over HTTP: each side sends a slice of the run's requests in turn.
+HTTP_SLICES = 4
 
 
 def setup(env):
@@ -129,35 +135,50 @@ def stock_values(payload, index, member_ids, team_id, utm_ids, company_id):
 # ---------------------------------------------------------------------------
 
 
-def intake_in_process(ctx, payloads):
-    """Each enquiry as the controller handles it, one cursor (request) each."""
+def intake_one(ctx, payload, index):
+    """One enquiry as the controller handles it, in its own cursor (request)."""
     from odoo.addons.crm_closed_loop.models.lib import (  # noqa: PLC0415
         intake_payload,
     )
 
     content_type = "application/json"
-    for index, payload in enumerate(payloads):
-        body = json.dumps(payload).encode()
-        address = f"10.0.{index >> 8 & 255}.{index & 255}"
-        with ctx.registry.cursor() as cr:
-            env = ctx.env(cr, ctx.env(cr).ref("base.public_user").id)
-            # sudo: crm.intake.submission - as the controller does for visitors
-            Submission = env["crm.intake.submission"].sudo()
-            Submission._rate_limited(address)
-            key, _problem = intake_payload.find_form_key(body, content_type)
-            # sudo: crm.intake.form - as the controller does for visitors
-            form = env["crm.intake.form"].sudo().search([("key", "=", key)], limit=1)
-            status, answer = Submission._receive(form, body, content_type, address)
-            if status != 201:
-                raise RuntimeError(f"intake answered {status}: {answer}")
+    body = json.dumps(payload).encode()
+    address = f"10.0.{index >> 8 & 255}.{index & 255}"
+    with ctx.registry.cursor() as cr:
+        env = ctx.env(cr, ctx.env(cr).ref("base.public_user").id)
+        # sudo: crm.intake.submission - as the controller does for visitors
+        Submission = env["crm.intake.submission"].sudo()
+        Submission._rate_limited(address)
+        key, _problem = intake_payload.find_form_key(body, content_type)
+        # sudo: crm.intake.form - as the controller does for visitors
+        form = env["crm.intake.form"].sudo()._find_by_key(key)
+        status, answer = Submission._receive(form, body, content_type, address)
+        if status != 201:
+            raise RuntimeError(f"intake answered {status}: {answer}")
 
 
-def stock_in_process(ctx, values_list):
-    """Each lead as one JSON-RPC create would make it, one cursor each."""
-    for values in values_list:
-        with ctx.registry.cursor() as cr:
-            env = ctx.env(cr, ctx.env(cr).ref("base.user_admin").id)
-            env["crm.lead"].create(values)
+def create_one(ctx, values):
+    """One lead as one JSON-RPC create would make it, in its own cursor."""
+    with ctx.registry.cursor() as cr:
+        env = ctx.env(cr, ctx.env(cr).ref("base.user_admin").id)
+        env["crm.lead"].create(values)
+
+
+def in_process_paired(ctx, payloads, values_list):
+    """Seconds spent per side, the two sides taking turns lead by lead.
+
+    This machine's speed drifts by tens of percent within a minute; taking
+    turns exposes both sides to the same drift, so their ratio stays
+    meaningful where two back-to-back blocks would each catch a different
+    phase of it.
+    """
+    spent = {"addon": 0.0, "stock": 0.0}
+    for index, (payload, values) in enumerate(zip(payloads, values_list, strict=True)):
+        seconds, _none = timed(intake_one, ctx, payload, index)
+        spent["addon"] += seconds
+        seconds, _none = timed(create_one, ctx, values)
+        spent["stock"] += seconds
+    return spent
 
 
 # ---------------------------------------------------------------------------
@@ -320,19 +341,27 @@ def over_http(ctx, enquiries, values_for):
         # Both workers warm up before timing.
         for _side, prepare, sessions, send in sides:
             load(sessions, send, prepare(enquiries.batch(2 * clients)))
+        slice_size = max(clients, size // HTTP_SLICES)
         for run in range(ctx.args.repeat):
-            for side, prepare, sessions, send in sides:
-                items = prepare(enquiries.batch(size))
-                wall, latencies, errors, deferred = load(sessions, send, items)
-                queued[side] += len(deferred)
-                sent[side] += size
-                if errors:
-                    raise RuntimeError(f"{side}: {len(errors)} errors: {errors[0]}")
-                figures[side]["rps"].append(size / wall)
+            walls = {"addon": 0.0, "stock": 0.0}
+            run_latencies = {"addon": [], "stock": []}
+            for _slice in range(-(-size // slice_size)):
+                for side, prepare, sessions, send in sides:
+                    items = prepare(enquiries.batch(slice_size))
+                    wall, latencies, errors, deferred = load(sessions, send, items)
+                    if errors:
+                        raise RuntimeError(f"{side}: {len(errors)} errors: {errors[0]}")
+                    walls[side] += wall
+                    run_latencies[side] += latencies
+                    queued[side] += len(deferred)
+                    sent[side] += len(items)
+            for side, latencies in run_latencies.items():
+                rps = len(latencies) / walls[side]
+                figures[side]["rps"].append(rps)
                 for pct in (50, 95, 99):
                     figures[side][f"p{pct}"].append(percentile(latencies, pct) * 1000)
                 say(
-                    f"http {side} run {run + 1}: {size / wall:.1f} req/s,"
+                    f"http {side} run {run + 1}: {rps:.1f} req/s,"
                     f" p50 {percentile(latencies, 50) * 1000:.0f} ms"
                 )
     finally:
@@ -384,13 +413,13 @@ def run(ctx):
     size = ctx.scale["in_process"]
     per_lead = {"addon": [], "stock": []}
     # One warm-up lead per side, untimed.
-    intake_in_process(ctx, enquiries.batch(1))
-    stock_in_process(ctx, values_for(enquiries.batch(1)))
+    in_process_paired(ctx, enquiries.batch(1), values_for(enquiries.batch(1)))
     for run_index in range(ctx.args.repeat):
-        seconds, _none = timed(intake_in_process, ctx, enquiries.batch(size))
-        per_lead["addon"].append(seconds * 1000 / size)
-        seconds, _none = timed(stock_in_process, ctx, values_for(enquiries.batch(size)))
-        per_lead["stock"].append(seconds * 1000 / size)
+        spent = in_process_paired(
+            ctx, enquiries.batch(size), values_for(enquiries.batch(size))
+        )
+        for side, seconds in spent.items():
+            per_lead[side].append(seconds * 1000 / size)
         say(
             f"in process run {run_index + 1}: {per_lead['addon'][-1]:.1f} vs"
             f" {per_lead['stock'][-1]:.1f} ms/lead"
