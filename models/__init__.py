@@ -45,5 +45,8 @@ from . import (
     res_users_scorecard,
     utm_acquisition_mixin,
     utm_campaign_acquisition,
+    utm_campaign_intake,
+    utm_medium_intake,
     utm_source_acquisition,
+    utm_source_intake,
 )

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError, UserError
 from odoo.fields import Domain
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL, email_normalize, ormcache
 from odoo.tools.mail import plaintext2html
 from odoo.tools.sql import escape_psql
 
@@ -501,7 +501,25 @@ class CrmIntakeSubmission(models.Model):
         none, a new one when ``create``, else an empty recordset."""
         Model = self.env[model_name].with_context(active_test=False)
         clean = intake_payload.clean_text(label)
+        record_id = self._utm_id_by_label(model_name, clean)
+        if record_id or not create:
+            return Model.browse(record_id)
+        return Model.create({"name": clean})
+
+    @api.model
+    @ormcache("model_name", "clean")
+    def _utm_id_by_label(self, model_name, clean):
+        """Id of the oldest ``model_name`` record (archived ones included) whose
+        name reads ``clean`` ignoring case and blanks, or None.
+
+        Cached: every enquiry looks up three labels, and UTM records seldom
+        change; creating, renaming or deleting one clears the cache (the UTM
+        models take crm.closed.loop.cached.config.mixin).
+        """
         wanted = intake_payload.utm_key(clean)
+        # sudo: utm.source - the answer is cached for every caller, it must not
+        # depend on who asks first
+        Model = self.env[model_name].sudo().with_context(active_test=False)
         domain = Domain("name", "=ilike", escape_psql(clean))
         if model_name == "utm.campaign":
             domain |= Domain("title", "=ilike", escape_psql(clean))
@@ -511,10 +529,8 @@ class CrmIntakeSubmission(models.Model):
                 [record.title] if model_name == "utm.campaign" else []
             )
             if any(intake_payload.utm_key(name) == wanted for name in names):
-                return record
-        if not create:
-            return Model.browse()
-        return Model.create({"name": clean})
+                return record.id
+        return None
 
     # ------------------------------------------------------------
     # Cron
