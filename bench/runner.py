@@ -257,7 +257,8 @@ def report(args, scale, ctx, registry, started_at, rows, final):
         f"{machine()}, PostgreSQL {postgres_version(registry)}, load average "
         f"{load_average()}.",
         "Ratio = addon cost / stock cost (above 1: the addon is slower; for "
-        "req/s, stock req/s / addon req/s).",
+        "req/s, stock req/s / addon req/s); where the two sides took turns "
+        "(capture), the median of the runs' own ratios.",
         *(f"Note: {note}." for note in ctx.notes),
     ]
     with open(args.output, "w") as handle:

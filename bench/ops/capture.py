@@ -380,6 +380,7 @@ def over_http(ctx, enquiries, values_for):
             figures["addon"]["rps"],
             figures["stock"]["rps"],
             cost="rate",
+            paired=True,
             target="<= 1.2x plain create, every lead assigned in its request",
             limit=1.2,
             missed=f"{queued['addon']} queued" if queued["addon"] else "",
@@ -390,6 +391,7 @@ def over_http(ctx, enquiries, values_for):
                 "ms",
                 figures["addon"][f"p{pct}"],
                 figures["stock"][f"p{pct}"],
+                paired=True,
             )
             for pct in (50, 95, 99)
         ),
@@ -431,6 +433,7 @@ def run(ctx):
             "ms",
             per_lead["addon"],
             per_lead["stock"],
+            paired=True,
             target="<= 1.2x plain create",
             limit=1.2,
         )

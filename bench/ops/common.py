@@ -47,12 +47,25 @@ class Row:
     # Stock was stopped unfinished: its figures are lower bounds, so the ratio
     # is an upper bound (the addon is at least that much faster).
     stock_unfinished: bool = False
+    # The n-th runs of the two sides were taken in turns: the ratio is the
+    # median of the runs' own ratios, each free of the drift between runs.
+    paired: bool = False
 
     @property
     def ratio(self):
         if not self.addon or not self.stock:
             return None
-        addon, stock = statistics.median(self.addon), statistics.median(self.stock)
+        if self.paired and len(self.addon) == len(self.stock):
+            ratios = [
+                self._ratio_of(addon, stock)
+                for addon, stock in zip(self.addon, self.stock, strict=True)
+            ]
+            return None if None in ratios else statistics.median(ratios)
+        return self._ratio_of(
+            statistics.median(self.addon), statistics.median(self.stock)
+        )
+
+    def _ratio_of(self, addon, stock):
         if self.cost == "rate":
             addon, stock = stock, addon
         return addon / stock if stock else None
