@@ -235,15 +235,16 @@ class CrmAssignmentRule(models.Model):
     def _move_rotation(self, cr, pool_ids, eligible, count):
         """Take the turns in the transaction of ``cr``; None if the rule is not
         visible there."""
-        locking.bound_lock_waits(cr)
         # NO KEY UPDATE: requests that have just logged an assignment of this
         # rule hold a key share lock on it until they commit (foreign keys);
         # FOR UPDATE would wait for them. A lost race is the caller's to
-        # handle: not worth a "bad query" error.
+        # handle: not worth a "bad query" error. The wait's bound goes in the
+        # same round trip: every enquiry takes a turn.
         cr.execute(
             SQL(
-                "SELECT rotation_user_id FROM crm_assignment_rule"
+                "%s; SELECT rotation_user_id FROM crm_assignment_rule"
                 " WHERE id = %s FOR NO KEY UPDATE",
+                locking.lock_waits_bound(),
                 self.id,
             ),
             log_exceptions=False,

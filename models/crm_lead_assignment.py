@@ -282,8 +282,16 @@ class CrmLead(models.Model):
         }:
             self.browse(list(batch_bodies))._message_log_batch(bodies=batch_bodies)
         today = fields.Date.today()
+        # The type by its cached id: env.ref would also ask the database
+        # whether it still exists, once per enquiry (its read below would fail
+        # all the same).
+        first_contact = self.env["mail.activity.type"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id(
+                FIRST_CONTACT_ACTIVITY, raise_if_not_found=True
+            )
+        )
         quiet._create_automated_activities(
-            self.env.ref(FIRST_CONTACT_ACTIVITY),
+            first_contact,
             [
                 {"res_id": lead.id, "user_id": user.id, "date_deadline": today}
                 for lead, user, *_rest in assignments

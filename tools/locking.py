@@ -25,9 +25,15 @@ SKIP_LOCKED_ATTEMPTS = 3
 def bound_lock_waits(cr, timeout=LOCK_TIMEOUT):
     """Make every lock wait in the rest of the current transaction give up
     after ``timeout`` with LockNotAvailable."""
+    cr.execute(lock_waits_bound(timeout))
+
+
+def lock_waits_bound(timeout=LOCK_TIMEOUT):
+    """The statement of ``bound_lock_waits``, to send in one round trip with
+    the statement that takes the lock: ``SQL("%s; SELECT ...", it)``."""
     # SET, unlike a SELECT, does not start the transaction's snapshot: run
     # first, it leaves the snapshot to the statement that takes the lock.
-    cr.execute(SQL("SET LOCAL lock_timeout = %s", timeout))
+    return SQL("SET LOCAL lock_timeout = %s", timeout)
 
 
 def lock_skipping_held(env, query):
