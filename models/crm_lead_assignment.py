@@ -308,6 +308,12 @@ class CrmLead(models.Model):
         )
         body = Markup("<p>%s</p>%s") % (notice, body)
         subtype = as_creation_message and self._creation_subtype()
+        if subtype and self._closed_loop_outsiders_follow(subtype):
+            # An outsider (portal user, external contact) following the team's
+            # new leads is e-mailed the creation message: it must not carry the
+            # rule and its reason, so it is posted apart, as Odoo would.
+            self._closed_loop_post_creation_message()
+            subtype = False
         if subtype:
             # Followers of the creation subtype (a team's followers) hear of the
             # new lead as they would from Odoo's creation message; the rule and
@@ -324,6 +330,17 @@ class CrmLead(models.Model):
             subtype_id=subtype.id,
             partner_ids=user.partner_id.ids,
             is_internal=True,
+        )
+
+    def _closed_loop_outsiders_follow(self, subtype):
+        """Whether a follower of the lead in ``self`` who is not an employee
+        follows ``subtype``."""
+        self.ensure_one()
+        # sudo: crm.lead - its creator may not read its followers
+        followers = self.sudo().message_follower_ids
+        return any(
+            follower.partner_id.partner_share and subtype in follower.subtype_ids
+            for follower in followers
         )
 
     def _closed_loop_notify(self, user):
