@@ -67,6 +67,25 @@ class TestReview5CreationMessage(MailCommon):
         self.assertEqual(lead.user_id, self.anna)
         self._assert_outsider_told_without_internals(lead, agency)
 
+    def test_team_follower_is_not_told_the_lead_is_theirs(self):
+        cleo = new_test_user(
+            self.env, "cl_r5_cleo", groups="sales_team.group_sale_salesman"
+        )
+        self.team.message_subscribe(
+            partner_ids=cleo.partner_id.ids,
+            subtype_ids=self.env.ref("crm.mt_salesteam_lead").ids,
+        )
+        lead = self._create()
+        self.assertEqual(lead.user_id, self.anna)
+        told = lead.message_ids.filtered(
+            lambda message: cleo.partner_id in message.notified_partner_ids
+        )
+        self.assertTrue(told, "Odoo tells the team's follower of the new lead")
+        for message in told:
+            self.assertNotIn("assigned to you", (message.subject or "").lower())
+            self.assertNotIn("assigned to you", message.body.lower())
+            self.assertIn("Assigned to cl_r5_anna", message.body)
+
     def test_partner_created_from_lead_gets_its_creation_message(self):
         lead = self._create(partner_name="Mokoena Events", email_from="m@example.com")
         self.assertEqual(lead.user_id, self.anna)
