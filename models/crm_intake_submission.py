@@ -507,10 +507,13 @@ class CrmIntakeSubmission(models.Model):
         return Model.create({"name": clean})
 
     @api.model
-    @ormcache("model_name", "clean")
+    @ormcache("model_name", "clean", "self.env.lang")
     def _utm_id_by_label(self, model_name, clean):
         """Id of the oldest ``model_name`` record (archived ones included) whose
         name reads ``clean`` ignoring case and blanks, or None.
+
+        Keyed by language too: a campaign's title is matched as translated in
+        the visitor's language.
 
         Cached: every enquiry looks up three labels, and UTM records seldom
         change; creating, renaming or deleting one clears the cache (the UTM

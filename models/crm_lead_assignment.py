@@ -310,28 +310,48 @@ class CrmLead(models.Model):
         """Post the assignment note of the lead in ``self``, notifying ``user``;
         with ``as_creation_message``, it is also the lead's creation message."""
         self.ensure_one()
-        notice = self.env._(
-            "New lead assigned to you, with a first contact activity: %(lead)s",
-            lead=self.name,
-        )
-        body = Markup("<p>%s</p>%s") % (notice, body)
         subtype = as_creation_message and self._creation_subtype()
+        if subtype and self._closed_loop_outsiders_follow(subtype):
+            # An outsider (portal user, external contact) following the team's
+            # new leads is e-mailed the creation message: it must not carry the
+            # rule and its reason, so it is posted apart, as Odoo would.
+            self._closed_loop_post_creation_message()
+            subtype = False
+        subject = None
         if subtype:
             # Followers of the creation subtype (a team's followers) hear of the
             # new lead as they would from Odoo's creation message; the rule and
-            # its reason stay internal all the same.
+            # its reason stay internal all the same. They read it too: it says
+            # to whom the lead went, not "to you".
             body = Markup("<p>%s</p>%s") % (self._creation_message(), body)
         else:
             subtype = self.env.ref("mail.mt_note")
+            subject = self.env._("New lead(s) assigned to you")
+            notice = self.env._(
+                "New lead assigned to you, with a first contact activity: %(lead)s",
+                lead=self.name,
+            )
+            body = Markup("<p>%s</p>%s") % (notice, body)
         # sudo: crm.lead - the note is posted for the company, whoever created the
         # lead (a web visitor, a portal author)
         self.sudo().message_post(
             body=body,
-            subject=self.env._("New lead(s) assigned to you"),
+            subject=subject,
             message_type="notification",
             subtype_id=subtype.id,
             partner_ids=user.partner_id.ids,
             is_internal=True,
+        )
+
+    def _closed_loop_outsiders_follow(self, subtype):
+        """Whether a follower of the lead in ``self`` who is not an employee
+        follows ``subtype``."""
+        self.ensure_one()
+        # sudo: crm.lead - its creator may not read its followers
+        followers = self.sudo().message_follower_ids
+        return any(
+            follower.partner_id.partner_share and subtype in follower.subtype_ids
+            for follower in followers
         )
 
     def _closed_loop_notify(self, user):
