@@ -2,7 +2,7 @@ from odoo.tests import TransactionCase, tagged
 
 
 @tagged("post_install", "-at_install")
-class TestReview5UtmCacheLanguages(TransactionCase):
+class TestUtmCacheLanguages(TransactionCase):
     """The cached UTM match must answer as the uncached search did, whatever
     language the visitor's request runs in, and see translations edited."""
 

@@ -4,7 +4,7 @@ from odoo.addons.mail.tests.common import MailCommon
 
 
 @tagged("post_install", "-at_install")
-class TestReview5CreationMessage(MailCommon):
+class TestCreationMessageFollowers(MailCommon):
     """A lead assigned alone at creation: what Odoo's creation message did still
     happens, and nothing internal reaches an outsider."""
 

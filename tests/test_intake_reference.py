@@ -4,7 +4,7 @@ from odoo.tests import TransactionCase, tagged
 
 
 @tagged("post_install", "-at_install")
-class TestReview5IntakeReference(TransactionCase):
+class TestIntakeReference(TransactionCase):
     """Every stored enquiry, refused or not, has its own reference from its id."""
 
     @classmethod
