@@ -229,6 +229,8 @@ def main(argv):
             cr.commit()
             print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
     started_at = datetime.now(timezone.utc)
+    # The code measured is the one loaded now: later commits do not count.
+    revision = git_revision()
     rows = []
     for name in args.ops:
         print(f"{name}:", flush=True)
@@ -242,18 +244,19 @@ def main(argv):
         print(f"{name}: {time.monotonic() - started:.0f} s", flush=True)
         # Written after every operation: a long run stopped halfway keeps
         # what it measured.
-        report(args, scale, ctx, registry, started_at, rows, final=False)
-    report(args, scale, ctx, registry, started_at, rows, final=True)
+        report(args, scale, ctx, registry, (started_at, revision), rows, final=False)
+    report(args, scale, ctx, registry, (started_at, revision), rows, final=True)
 
 
-def report(args, scale, ctx, registry, started_at, rows, final):
+def report(args, scale, ctx, registry, started, rows, final):
+    started_at, revision = started
     header, lines = table(rows)
     context = [
         f"Benchmark of crm_closed_loop against stock Odoo, scale {args.scale} "
         f"({scale['leads']:,} leads, {scale['pos']:,} POS orders, "
         f"{scale['invoice_lines']:,} invoice lines, {scale['users']:,} users in "
         f"{scale['teams']} teams), {args.repeat} runs per figure unless noted.",
-        f"Started {started_at:%Y-%m-%d %H:%M} UTC, commit {git_revision()}, "
+        f"Started {started_at:%Y-%m-%d %H:%M} UTC, commit {revision}, "
         f"{machine()}, PostgreSQL {postgres_version(registry)}, load average "
         f"{load_average()}.",
         "Ratio = addon cost / stock cost (above 1: the addon is slower; for "
