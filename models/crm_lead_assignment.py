@@ -64,9 +64,43 @@ class CrmLead(models.Model):
         # Returned in the caller's environment: the held-back context must not
         # reach what is created later with these records.
         lead = super(CrmLead, creator).create(vals_list).with_env(self.env)
-        if lead.user_id or not lead._closed_loop_assign(as_creation_message=True):
+        if lead.user_id:
+            lead._closed_loop_post_creation_message()
+        elif not lead._closed_loop_may_merge_creation_message():
+            lead._closed_loop_post_creation_message()
+            lead._closed_loop_assign()
+        elif not lead._closed_loop_assign(as_creation_message=True):
             lead._closed_loop_post_creation_message()
         return lead
+
+    def _closed_loop_may_merge_creation_message(self):
+        """Whether the assignment note of the new lead in ``self`` may also be
+        its creation message: only employees follow its creation subtype.
+
+        An outsider (portal user, external contact) following the team's new
+        leads is e-mailed the creation message, which must not carry the rule
+        and its reason.
+        """
+        self.ensure_one()
+        subtype = self._creation_subtype()
+        if not subtype:
+            return False
+        # One query: every enquiry asks, and almost always there is none.
+        # sudo: mail.followers - the lead's creator (a web visitor) may not read
+        # its followers
+        return not (
+            self.env["mail.followers"]
+            .sudo()
+            .search_count(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    ("subtype_ids", "in", subtype.ids),
+                    ("partner_id.partner_share", "=", True),
+                ],
+                limit=1,
+            )
+        )
 
     def _closed_loop_post_creation_message(self):
         """The creation message Odoo posts from ``create``, for a lead whose own
@@ -100,7 +134,7 @@ class CrmLead(models.Model):
         "first contact" activity and a notification.
 
         :param bool as_creation_message: the lead's creation message was held
-            back: a lead assigned alone gets its note as creation message
+            back, and the note of a lead assigned alone may stand for it
         :return: the ``crm.assignment.log`` records created
         """
         # sudo: crm.lead - assignment acts for the company, whoever created the
@@ -310,19 +344,13 @@ class CrmLead(models.Model):
         """Post the assignment note of the lead in ``self``, notifying ``user``;
         with ``as_creation_message``, it is also the lead's creation message."""
         self.ensure_one()
-        subtype = as_creation_message and self._creation_subtype()
-        if subtype and self._closed_loop_outsiders_follow(subtype):
-            # An outsider (portal user, external contact) following the team's
-            # new leads is e-mailed the creation message: it must not carry the
-            # rule and its reason, so it is posted apart, as Odoo would.
-            self._closed_loop_post_creation_message()
-            subtype = False
-        subject = None
-        if subtype:
+        if as_creation_message:
             # Followers of the creation subtype (a team's followers) hear of the
             # new lead as they would from Odoo's creation message; the rule and
             # its reason stay internal all the same. They read it too: it says
             # to whom the lead went, not "to you".
+            subtype = self._creation_subtype()
+            subject = None
             body = Markup("<p>%s</p>%s") % (self._creation_message(), body)
         else:
             subtype = self.env.ref("mail.mt_note")
@@ -341,27 +369,6 @@ class CrmLead(models.Model):
             subtype_id=subtype.id,
             partner_ids=user.partner_id.ids,
             is_internal=True,
-        )
-
-    def _closed_loop_outsiders_follow(self, subtype):
-        """Whether a follower of the lead in ``self`` who is not an employee
-        follows ``subtype``."""
-        self.ensure_one()
-        # One query: every enquiry asks, and almost always the answer is no.
-        # sudo: mail.followers - the lead's creator (a web visitor) may not read
-        # its followers
-        return bool(
-            self.env["mail.followers"]
-            .sudo()
-            .search_count(
-                [
-                    ("res_model", "=", self._name),
-                    ("res_id", "=", self.id),
-                    ("subtype_ids", "in", subtype.ids),
-                    ("partner_id.partner_share", "=", True),
-                ],
-                limit=1,
-            )
         )
 
     def _closed_loop_notify(self, user):
