@@ -16,6 +16,11 @@ class CrmLead(models.Model):
         if self.env.context.get("mail_activity_automation_skip"):
             return self.env["mail.activity"]
         model_id = self.env["ir.model"]._get_id(self._name)
+        # The activity's document name, given here from the leads at hand:
+        # mail computes it after the insert, with one more UPDATE each time.
+        # sudo: crm.lead - mail computes this name as superuser too
+        leads = self.sudo().browse({vals["res_id"] for vals in vals_list})
+        names = dict(zip(leads.ids, leads.mapped("display_name"), strict=True))
         return (
             self.env["mail.activity"]
             .with_context(mail_activity_quick_update=True)
@@ -27,6 +32,7 @@ class CrmLead(models.Model):
                         "note": activity_type.default_note,
                         "automated": True,
                         "res_model_id": model_id,
+                        "res_name": names[vals["res_id"]],
                         **vals,
                     }
                     for vals in vals_list

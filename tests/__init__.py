@@ -9,6 +9,7 @@ from . import (
     test_assignment_mail,
     test_assignment_pool_cache,
     test_assignment_rules,
+    test_assignment_team_fields,
     test_business_hours,
     test_contact_events,
     test_contact_log_wizard,
