@@ -9,6 +9,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, retrying
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
+from ..models.crm_intake_submission import IDEMPOTENCY_WINDOW
 from ..tools import locking
 
 CRON_XMLID = "crm_closed_loop.crm_intake_submission_cron_process"
@@ -200,3 +201,57 @@ class TestIntakeConcurrency(TransactionCase):
         self.assertEqual(
             self._submission(answer["reference"]), ("done", self.seller_ids[0])
         )
+
+    def _receive_after_rival_stored_it(self, can_replay, tries):
+        """This request's snapshot began before a rival stored and committed the
+        same payload: only its insert can find the rival out."""
+        window = IDEMPOTENCY_WINDOW.total_seconds()
+        # Both must fall in the same idempotency slot.
+        if time.time() % window > window - 5:
+            time.sleep(6)
+        with self.registry.cursor() as cr:
+            env = self._worker(cr)
+            env["crm.intake.submission"].search_count([])
+            with self.registry.cursor() as rival_cr:
+                rival = self._receive(self._worker(rival_cr), "ama@example.com", False)
+
+            def request():
+                tries.append(1)
+                answer = self._receive(
+                    env, "ama@example.com", can_replay and tries == [1]
+                )
+                # The transaction still serves what Odoo does after the route.
+                env["crm.intake.submission"].search_count([])
+                return answer
+
+            result = retrying(request, env)
+            return rival, result
+
+    def test_rival_storing_the_same_payload_replays_the_request(self):
+        tries = []
+        rival, (status, answer) = self._receive_after_rival_stored_it(True, tries)
+        self.assertEqual(len(tries), 2, "replayed once, on a fresh snapshot")
+        self.assertEqual((status, answer.get("duplicate")), (200, True), answer)
+        self.assertEqual(answer["reference"], rival[1]["reference"])
+        self.assertEqual(answer["lead_id"], rival[1]["lead_id"])
+        self._assert_one_submission_and_lead()
+
+    def test_rival_storing_the_same_payload_out_of_replays(self):
+        """The last try answers with success and keeps its transaction."""
+        tries = []
+        _rival, (status, answer) = self._receive_after_rival_stored_it(False, tries)
+        self.assertEqual(len(tries), 1)
+        self.assertEqual(status, 202)
+        self.assertEqual(answer, {"ok": True, "status": "queued", "duplicate": True})
+        self._assert_one_submission_and_lead()
+
+    def _assert_one_submission_and_lead(self):
+        with self.registry.cursor() as cr:
+            env = self._worker(cr)
+            submissions = env["crm.intake.submission"].search(
+                [("form_id", "=", self.form_id)]
+            )
+            self.assertEqual(len(submissions), 1)
+            self.assertEqual(
+                env["crm.lead"].search_count([("team_id", "=", self.team_id)]), 1
+            )

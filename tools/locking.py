@@ -22,15 +22,13 @@ LOCK_TIMEOUT = "3s"
 SKIP_LOCKED_ATTEMPTS = 3
 
 
-def bound_lock_waits(cr, timeout=LOCK_TIMEOUT):
-    """Make every lock wait in the rest of the current transaction give up
-    after ``timeout`` with LockNotAvailable."""
-    cr.execute(lock_waits_bound(timeout))
-
-
 def lock_waits_bound(timeout=LOCK_TIMEOUT):
-    """The statement of ``bound_lock_waits``, to send in one round trip with
-    the statement that takes the lock: ``SQL("%s; SELECT ...", it)``."""
+    """The statement that makes every lock wait in the rest of the current
+    transaction give up after ``timeout`` with LockNotAvailable.
+
+    Sent in one round trip with the statement that may wait:
+    ``SQL("%s; SELECT ...", lock_waits_bound())``.
+    """
     # SET, unlike a SELECT, does not start the transaction's snapshot: run
     # first, it leaves the snapshot to the statement that takes the lock.
     return SQL("SET LOCAL lock_timeout = %s", timeout)
