@@ -66,6 +66,12 @@ def parse_args(argv):
     parser.add_argument("--http-port", type=int, default=8180)
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP load")
     parser.add_argument(
+        "--http-log",
+        action="store_true",
+        help="log every request of the HTTP server with its query count, SQL time"
+        " and other time (http-server.log beside the table)",
+    )
+    parser.add_argument(
         "--backlogs", help="comma-separated backlog sizes (default: the scale's)"
     )
     parser.add_argument(

@@ -200,16 +200,23 @@ class HttpServer:
                 ctx.odoo_bin,
                 "-c",
                 ctx.config_path,
+                # The database by name alone, as a single-database server is
+                # set up: with a db filter, Odoo opens a new PostgreSQL
+                # connection to list the databases on every request without a
+                # session cookie (every web enquiry, not the logged-in creates).
                 "-d",
                 ctx.database,
-                f"--db-filter=^{ctx.database}$",
                 "--http-interface=127.0.0.1",
                 f"--http-port={port}",
                 f"--gevent-port={port + 1}",
                 "--workers=2",
                 "--max-cron-threads=0",
                 "--limit-time-real=600",
-                "--log-level=warn",
+                *(
+                    ("--log-level=info", "--log-handler=werkzeug:INFO")
+                    if ctx.args.http_log
+                    else ("--log-level=warn",)
+                ),
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
