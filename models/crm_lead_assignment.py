@@ -290,10 +290,13 @@ class CrmLead(models.Model):
         for (user, team, rule), lead_ids in groups.items():
             leads = untracked.browse(lead_ids)
             owner = {"user_id": user.id, "assignment_rule_id": rule.id}
-            same_team = leads.filtered(lambda lead, team=team: lead.team_id == team)
             # A new owner makes Odoo derive the team again, and from it the
-            # stage and the predictive probability: for a lead that stays in
-            # its team they come out as they were, at four queries a lead.
+            # stage and the predictive probability. A lead that stays in its
+            # team and has a stage keeps them as they are: computing them again
+            # costs four queries per web enquiry.
+            same_team = leads.filtered(
+                lambda lead, team=team: lead.team_id == team and lead.stage_id
+            )
             with self.env.protecting(self._team_derived_fields(), same_team):
                 same_team.write(owner)
             (leads - same_team).write({**owner, "team_id": team.id})

@@ -69,6 +69,50 @@ class TestAssignmentTeamFields(AssignmentCommon):
         self.assertEqual(lead.stage_id, self.spa_stage)
         self.assertEqual(lead.probability, lead.automated_probability)
 
+    def test_sweeper_leaves_the_probability_of_a_lead_staying_in_its_team(self):
+        lead = (
+            self.env["crm.lead"]
+            .with_context(closed_loop_no_assign=True)
+            .create({"name": "Left unowned", "user_id": False, "team_id": self.team.id})
+        )
+        created_with = lead.automated_probability
+        Stage = self.env["crm.stage"]
+        self.env["crm.lead.scoring.frequency"].create(
+            [
+                {
+                    "variable": "stage_id",
+                    "value": str(stage.id),
+                    "won_count": won,
+                    "lost_count": lost,
+                    "team_id": self.team.id,
+                }
+                # Odoo reads the team's totals on the first stage of all teams.
+                for stage, won, lost in (
+                    (Stage.search([("team_ids", "=", False)], limit=1), 30, 20),
+                    (self.wedding_stage, 25, 5),
+                )
+            ]
+        )
+        recomputed = lead._pls_get_naive_bayes_probabilities()[0][lead.id]
+        self.assertNotEqual(recomputed, created_with, "the scores changed since")
+        self._rule()
+        lead._closed_loop_assign()
+        self.assertIn(lead.user_id, self.anna | self.ben)
+        self.assertEqual(lead.automated_probability, created_with)
+        self.assertEqual(lead.stage_id, self.wedding_stage)
+
+    def test_lead_without_a_stage_gets_one_of_its_team(self):
+        lead = (
+            self.env["crm.lead"]
+            .with_context(closed_loop_no_assign=True)
+            .create({"name": "No stage", "user_id": False, "team_id": self.team.id})
+        )
+        lead.stage_id = False
+        self._rule()
+        lead._closed_loop_assign()
+        self.assertIn(lead.user_id, self.anna | self.ben)
+        self.assertEqual(lead.stage_id, self.wedding_stage)
+
     def test_first_contact_activity_names_its_lead(self):
         self._rule()
         lead = self._lead(name="Garden wedding for 120")
