@@ -23,6 +23,13 @@ class TestAssignmentTeamFields(AssignmentCommon):
             ]
         )
 
+    def _lead_left_for_the_sweeper(self, name):
+        return (
+            self.env["crm.lead"]
+            .with_context(closed_loop_no_assign=True)
+            .create({"name": name, "user_id": False, "team_id": self.team.id})
+        )
+
     def test_lead_staying_in_its_team_keeps_what_derives_from_it(self):
         self._rule(method="round_robin")
         assigned = self._lead(team_id=self.team.id, email_from="mia@example.com")
@@ -70,11 +77,7 @@ class TestAssignmentTeamFields(AssignmentCommon):
         self.assertEqual(lead.probability, lead.automated_probability)
 
     def test_sweeper_leaves_the_probability_of_a_lead_staying_in_its_team(self):
-        lead = (
-            self.env["crm.lead"]
-            .with_context(closed_loop_no_assign=True)
-            .create({"name": "Left unowned", "user_id": False, "team_id": self.team.id})
-        )
+        lead = self._lead_left_for_the_sweeper("Left unowned")
         created_with = lead.automated_probability
         Stage = self.env["crm.stage"]
         self.env["crm.lead.scoring.frequency"].create(
@@ -102,11 +105,7 @@ class TestAssignmentTeamFields(AssignmentCommon):
         self.assertEqual(lead.stage_id, self.wedding_stage)
 
     def test_lead_without_a_stage_gets_one_of_its_team(self):
-        lead = (
-            self.env["crm.lead"]
-            .with_context(closed_loop_no_assign=True)
-            .create({"name": "No stage", "user_id": False, "team_id": self.team.id})
-        )
+        lead = self._lead_left_for_the_sweeper("No stage")
         lead.stage_id = False
         self._rule()
         lead._closed_loop_assign()
