@@ -263,7 +263,8 @@ def json_rpc(session, url, params):
 
 # Each enquiry from its own address, as from its own visitor; the server runs in
 # proxy mode, as behind the reverse proxy of a production site, and takes the
-# visitor's address from X-Forwarded-For.
+# visitor's address from X-Forwarded-For (Odoo reads it only from a request that
+# also names X-Forwarded-Host, as a proxy's requests do).
 visitor_numbers = itertools.count(1)
 
 
@@ -273,7 +274,11 @@ def post_intake(session, url, payload):
     response = session.post(
         f"{url}/crm/intake",
         data=json.dumps(payload),
-        headers={"Content-Type": "application/json", "X-Forwarded-For": visitor},
+        headers={
+            "Content-Type": "application/json",
+            "X-Forwarded-For": visitor,
+            "X-Forwarded-Host": url.removeprefix("http://"),
+        },
         timeout=300,
     )
     # 202: stored but queued (the lead was not made or not assigned in the
