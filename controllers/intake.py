@@ -40,7 +40,7 @@ class CrmIntakeController(http.Controller):
                     "Too many enquiries from your address; please try again "
                     "in a few minutes."
                 ),
-                origin,
+                self._origin_some_form_allows(origin),
                 headers=[("Retry-After", "600")],
             )
         content_type = httprequest.content_type or ""
@@ -54,7 +54,9 @@ class CrmIntakeController(http.Controller):
         form, problem = self._find_form(body, content_type)
         if not form and problem:
             # No form to file it under: refuse the body itself, not its key.
-            return self._json(400, Submission._refusal(problem), origin)
+            return self._json(
+                400, Submission._refusal(problem), self._origin_some_form_allows(origin)
+            )
         if not form:
             return self._error(
                 404,
@@ -63,7 +65,7 @@ class CrmIntakeController(http.Controller):
                     "the field '%(field)s'.",
                     field=intake_payload.FORM_KEY_FIELD,
                 ),
-                origin,
+                self._origin_some_form_allows(origin),
             )
         status, answer = Submission._receive(
             form,
@@ -99,14 +101,23 @@ class CrmIntakeController(http.Controller):
         Form = request.env["crm.intake.form"].sudo()
         return Form._find_by_key(key), problem
 
+    def _origin_some_form_allows(self, origin):
+        """``origin`` if some active form allows it, else None: the sites that
+        may read an answer given before the form is known."""
+        normalized = intake_payload.normalize_origin(origin)
+        if not normalized:
+            return None
+        # sudo: crm.intake.form - reads allowed origins only, to answer CORS
+        Form = request.env["crm.intake.form"].sudo()
+        forms = Form.search([("allowed_origins", "ilike", normalized)])
+        if any(normalized in form._allowed_origins() for form in forms):
+            return origin
+        return None
+
     def _preflight(self, origin):
         """Let browsers send JSON from a site that some active form allows."""
         headers = []
-        normalized = intake_payload.normalize_origin(origin)
-        # sudo: crm.intake.form - reads allowed origins only, to answer CORS
-        Form = request.env["crm.intake.form"].sudo()
-        forms = Form.search([("allowed_origins", "ilike", normalized or "-")])
-        if normalized and any(normalized in form._allowed_origins() for form in forms):
+        if self._origin_some_form_allows(origin):
             headers = [
                 ("Access-Control-Allow-Origin", origin),
                 ("Access-Control-Allow-Methods", "POST"),

@@ -303,6 +303,32 @@ class TestIntakeEndpoint(IntakeCase):
         self.assertIn("try again", response.json()["error"])
         self.assertEqual(len(self.submissions_of(self.form_calculator)), 3)
 
+    def test_answers_before_the_form_is_known_name_only_allowed_origins(self):
+        spa_site, other_site = "https://spa.example.co.za", "https://evil.example"
+        for origin, expected in ((spa_site, spa_site), (other_site, None)):
+            with self.subTest(origin=origin):
+                unknown = self.post_json({"form": "no-such-form"}, {"Origin": origin})
+                self.assertEqual(unknown.status_code, 404)
+                not_json = self.url_open(
+                    "/crm/intake",
+                    data=b"[1, 2]",
+                    headers={"Content-Type": "application/json", "Origin": origin},
+                )
+                self.assertEqual(not_json.status_code, 400)
+                for response in (unknown, not_json):
+                    self.assertEqual(
+                        response.headers.get("Access-Control-Allow-Origin"), expected
+                    )
+        self.env["ir.config_parameter"].set_param(
+            "crm_closed_loop.intake_rate_limit", 1
+        )
+        self.post_json(self.calculator_payload(email="first@example.com"))
+        limited = self.post_json(
+            self.calculator_payload(email="second@example.com"), {"Origin": other_site}
+        )
+        self.assertEqual(limited.status_code, 429)
+        self.assertNotIn("Access-Control-Allow-Origin", limited.headers)
+
     def test_preflight_allows_only_configured_origins(self):
         allowed = self.url_open(
             "/crm/intake",
