@@ -64,25 +64,26 @@ class CrmLead(models.Model):
         # Returned in the caller's environment: the held-back context must not
         # reach what is created later with these records.
         lead = super(CrmLead, creator).create(vals_list).with_env(self.env)
+        # Looked up once: each lookup asks the database whether it still exists.
+        subtype = lead._creation_subtype()
         if lead.user_id:
-            lead._closed_loop_post_creation_message()
-        elif not lead._closed_loop_may_merge_creation_message():
-            lead._closed_loop_post_creation_message()
+            lead._closed_loop_post_creation_message(subtype)
+        elif not lead._closed_loop_may_merge_creation_message(subtype):
+            lead._closed_loop_post_creation_message(subtype)
             lead._closed_loop_assign()
-        elif not lead._closed_loop_assign(as_creation_message=True):
-            lead._closed_loop_post_creation_message()
+        elif not lead._closed_loop_assign(creation_subtype=subtype):
+            lead._closed_loop_post_creation_message(subtype)
         return lead
 
-    def _closed_loop_may_merge_creation_message(self):
+    def _closed_loop_may_merge_creation_message(self, subtype):
         """Whether the assignment note of the new lead in ``self`` may also be
-        its creation message: only employees follow its creation subtype.
+        its creation message of ``subtype``: only employees follow it.
 
         An outsider (portal user, external contact) following the team's new
         leads is e-mailed the creation message, which must not carry the rule
         and its reason.
         """
         self.ensure_one()
-        subtype = self._creation_subtype()
         if not subtype:
             return False
         # One query: every enquiry asks, and almost always there is none.
@@ -102,28 +103,27 @@ class CrmLead(models.Model):
             )
         )
 
-    def _closed_loop_post_creation_message(self):
-        """The creation message Odoo posts from ``create``, for a lead whose own
-        was held back."""
-        for lead in self:
-            subtype = lead._creation_subtype()
-            body = Markup('<div summary="o_mail_notification"><p>%s</p></div>') % (
-                lead._creation_message()
-            )
-            if not subtype:
-                lead._message_log(body=body)
-                continue
-            # sudo: crm.lead - posted for its creator, as Odoo's create does,
-            # whoever may not post on the lead afterwards (a web visitor)
-            lead.sudo().message_post(
-                body=body, subtype_id=subtype.id, author_id=self.env.user.partner_id.id
-            )
+    def _closed_loop_post_creation_message(self, subtype):
+        """The creation message of ``subtype`` Odoo posts from ``create``, for the
+        lead in ``self`` whose own was held back."""
+        self.ensure_one()
+        body = Markup('<div summary="o_mail_notification"><p>%s</p></div>') % (
+            self._creation_message()
+        )
+        if not subtype:
+            self._message_log(body=body)
+            return
+        # sudo: crm.lead - posted for its creator, as Odoo's create does,
+        # whoever may not post on the lead afterwards (a web visitor)
+        self.sudo().message_post(
+            body=body, subtype_id=subtype.id, author_id=self.env.user.partner_id.id
+        )
 
     # ------------------------------------------------------------
     # ASSIGNMENT
     # ------------------------------------------------------------
 
-    def _closed_loop_assign(self, as_creation_message=False):
+    def _closed_loop_assign(self, creation_subtype=None):
         """Assign the leads in ``self`` by the assignment rules.
 
         Public hook, called at creation for every channel and by the sweeper.
@@ -133,8 +133,8 @@ class CrmLead(models.Model):
         ``crm.assignment.log`` and in the chatter, and the assignee gets a
         "first contact" activity and a notification.
 
-        :param bool as_creation_message: the lead's creation message was held
-            back, and the note of a lead assigned alone may stand for it
+        :param creation_subtype: the subtype of the lead's creation message,
+            held back: the note of a lead assigned alone stands for it
         :return: the ``crm.assignment.log`` records created
         """
         # sudo: crm.lead - assignment acts for the company, whoever created the
@@ -167,7 +167,7 @@ class CrmLead(models.Model):
                 for lead, user, team, rule, method, reason, company in assignments
             ]
         )
-        self._closed_loop_apply(assignments, as_creation_message=as_creation_message)
+        self._closed_loop_apply(assignments, creation_subtype=creation_subtype)
         return logs
 
     def _closed_loop_company(self):
@@ -275,7 +275,7 @@ class CrmLead(models.Model):
             for name in ("team_id", "stage_id", "probability", "automated_probability")
         ]
 
-    def _closed_loop_apply(self, assignments, as_creation_message=False):
+    def _closed_loop_apply(self, assignments, creation_subtype=None):
         """Write the owners, then the chatter notes, activities and notices."""
         groups = defaultdict(list)
         for lead, user, team, rule, *_rest in assignments:
@@ -351,25 +351,25 @@ class CrmLead(models.Model):
             user_leads = quiet.browse(lead_ids)
             if len(user_leads) == 1:
                 user_leads._closed_loop_note_and_notify(
-                    user, bodies[user_leads.id], as_creation_message
+                    user, bodies[user_leads.id], creation_subtype
                 )
             else:
                 user_leads._closed_loop_notify(user)
 
-    def _closed_loop_note_and_notify(self, user, body, as_creation_message=False):
+    def _closed_loop_note_and_notify(self, user, body, creation_subtype=None):
         """Post the assignment note of the lead in ``self``, notifying ``user``;
-        with ``as_creation_message``, it is also the lead's creation message."""
+        with ``creation_subtype``, it is also the lead's creation message."""
         self.ensure_one()
-        if as_creation_message:
+        if creation_subtype:
             # Followers of the creation subtype (a team's followers) hear of the
             # new lead as they would from Odoo's creation message; the rule and
             # its reason stay internal all the same. They read it too: it says
             # to whom the lead went, not "to you".
-            subtype = self._creation_subtype()
+            subtype_id = creation_subtype.id
             subject = None
             body = Markup("<p>%s</p>%s") % (self._creation_message(), body)
         else:
-            subtype = self.env.ref("mail.mt_note")
+            subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
             subject = self.env._("New lead(s) assigned to you")
             notice = self.env._(
                 "New lead assigned to you, with a first contact activity: %(lead)s",
@@ -382,7 +382,7 @@ class CrmLead(models.Model):
             body=body,
             subject=subject,
             message_type="notification",
-            subtype_id=subtype.id,
+            subtype_id=subtype_id,
             partner_ids=user.partner_id.ids,
             is_internal=True,
         )
